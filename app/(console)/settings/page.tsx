@@ -1,0 +1,53 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { Settings } from '@/lib/api/settings';
+import { ApiError, api, fieldError } from '../../_client/api';
+import { Alert, EmptyState, PageHead } from '../../_ui/common';
+import { Field } from '../../_ui/field';
+
+export default function SettingsPage() {
+  const qc = useQueryClient();
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<{ settings: Settings }>('/settings') });
+  const [draft, setDraft] = useState<Settings | null>(null);
+  useEffect(() => {
+    if (settings.data && !draft) setDraft(settings.data.settings);
+  }, [settings.data, draft]);
+  const save = useMutation({
+    mutationFn: (body: Settings) => api<{ settings: Settings }>('/settings', { method: 'PATCH', body }),
+    onSuccess: (r) => {
+      setDraft(r.settings);
+      void qc.invalidateQueries({ queryKey: ['settings'] });
+    },
+  });
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    if (draft) save.mutate(draft);
+  };
+  const err = save.error;
+  return (
+    <>
+      <PageHead title="Settings" description="Appliance-wide settings. Every change is recorded in the audit trail with its before and after." />
+      <div className="card">
+        {!draft ? (
+          <EmptyState title="Loading settings…"> </EmptyState>
+        ) : (
+          <form className="form" onSubmit={onSubmit} noValidate style={{ maxWidth: 560 }}>
+            {save.isSuccess ? <Alert kind="ok">Settings saved.</Alert> : null}
+            {err instanceof ApiError && !err.field ? <Alert kind="error">{err.message}</Alert> : null}
+            <Field label="Organisation name" htmlFor="organizationName" error={fieldError(err, 'organizationName')}>
+              <input id="organizationName" value={draft.organizationName} onChange={(e) => setDraft({ ...draft, organizationName: e.target.value })} />
+            </Field>
+            <Field label="Sign-in notice" htmlFor="signInBanner" error={fieldError(err, 'signInBanner')} hint="Shown on the sign-in page (system-use notice).">
+              <textarea id="signInBanner" rows={4} value={draft.signInBanner} onChange={(e) => setDraft({ ...draft, signInBanner: e.target.value })} />
+            </Field>
+            <div className="form-actions">
+              <button className="btn primary" type="submit" disabled={save.isPending}>Save</button>
+            </div>
+          </form>
+        )}
+      </div>
+    </>
+  );
+}

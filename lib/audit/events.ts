@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { Role } from '../roles';
+
+/** Who did it. `system` is the appliance itself; `anonymous` is a caller not yet signed in. */
+export const AuditActor = z.object({
+  type: z.enum(['user', 'api_key', 'system', 'anonymous']),
+  id: z.string().nullable(),
+  name: z.string(),
+});
+export type AuditActor = z.infer<typeof AuditActor>;
+
+/** What it was done to. */
+export const AuditTarget = z.object({
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system']),
+  id: z.string().nullable(),
+  name: z.string().nullable(),
+});
+export type AuditTarget = z.infer<typeof AuditTarget>;
+
+export const AuditOutcome = z.enum(['success', 'failure', 'denied']);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
+
+const change = <T extends z.ZodType>(t: T) => z.object({ from: t, to: t });
+
+const SignInFailure = z.enum(['bad_password', 'unknown_user', 'locked', 'disabled']);
+
+/**
+ * Every auditable action, with the shape of its details. A discriminated union on `action`, so an
+ * event of the wrong shape cannot be written and a reader knows exactly what each one holds.
+ */
+export const AuditAction = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('auth.sign_in'),
+    details: z.object({ reason: SignInFailure.optional(), failures: z.number().int().optional() }),
+  }),
+  z.object({
+    action: z.literal('auth.sign_out'),
+    details: z.object({ reason: z.enum(['user', 'idle', 'expired']) }),
+  }),
+  z.object({
+    action: z.literal('auth.password_change'),
+    details: z.object({ forced: z.boolean(), reason: z.string().optional() }),
+  }),
+  z.object({
+    action: z.literal('auth.account_locked'),
+    details: z.object({ failures: z.number().int(), until: z.string() }),
+  }),
+  z.object({
+    action: z.literal('user.create'),
+    details: z.object({ username: z.string(), role: Role }),
+  }),
+  z.object({
+    action: z.literal('user.update'),
+    details: z.object({
+      role: change(Role).optional(),
+      disabled: change(z.boolean()).optional(),
+      unlocked: z.boolean().optional(),
+    }),
+  }),
+  z.object({
+    action: z.literal('apikey.create'),
+    details: z.object({ name: z.string(), role: Role, expiresAt: z.string().nullable(), owner: z.string() }),
+  }),
+  z.object({
+    action: z.literal('apikey.revoke'),
+    details: z.object({ name: z.string(), owner: z.string() }),
+  }),
+  z.object({
+    action: z.literal('settings.update'),
+    details: z.object({ changes: z.record(z.string(), change(z.string())) }),
+  }),
+  z.object({
+    action: z.literal('system.start'),
+    details: z.object({ version: z.string(), chainVerified: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal('system.bootstrap'),
+    details: z.object({ admin: z.string(), caFingerprint: z.string() }),
+  }),
+]);
+export type AuditAction = z.infer<typeof AuditAction>;
+export type AuditActionName = AuditAction['action'];
+
+/** Every action name, for filters and forms. */
+export const auditActionNames = AuditAction.options.map((o) => o.shape.action.value) as AuditActionName[];
+
+const Context = z.object({
+  actor: AuditActor,
+  target: AuditTarget.nullable(),
+  outcome: AuditOutcome,
+  sourceIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string(),
+  at: z.iso.datetime(),
+});
+
+/** An event as a service hands it to the ledger, before it is placed in the chain. */
+export const AuditEventInput = z.intersection(Context, AuditAction);
+export type AuditEventInput = z.infer<typeof AuditEventInput>;
+
+/** An event as stored: its place in the chain, the previous event's hash and its own. */
+export const AuditRecord = z.intersection(
+  z.intersection(Context, AuditAction),
+  z.object({ seq: z.number().int().positive(), prevHash: z.string(), hash: z.string() }),
+);
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/** The hash that stands before the first event. */
+export const GENESIS_HASH = '0'.repeat(64);

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const projectRoot = path.resolve(import.meta.dirname, '..');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every setting of the control plane, read from the environment once per process. Nothing here is
+ * a secret: the secrets (root key, CA key) live in the data directory and are made on first start.
+ */
+const ConfigSchema = z.object({
+  SBX_DATA_DIR: z.string().min(1).default(path.join(projectRoot, 'data')),
+  SBX_CONSOLE_HOST: z.string().min(1).default('::'),
+  SBX_CONSOLE_PORT: port.default(8443),
+  SBX_PUBLIC_URL: z.url({ protocol: /^https$/, message: 'expected an https:// URL' }).optional(),
+  SBX_AGENT_GATEWAY_PORT: port.default(8444),
+  SBX_SESSION_IDLE_SECONDS: positiveInt.max(86_400).default(900),
+  SBX_SESSION_MAX_HOURS: positiveInt.max(168).default(12),
+  SBX_LOCKOUT_THRESHOLD: positiveInt.max(100).default(5),
+  SBX_LOCKOUT_MINUTES: positiveInt.max(1440).default(15),
+  SBX_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'expected 2-63 lower-case letters, digits, dot, dash, underscore')
+    .default('admin'),
+  SBX_TLS_CERT_DAYS: positiveInt.max(397).default(30),
+  SBX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  projectRoot: string;
+  dataDir: string;
+  databaseFile: string;
+  console: { host: string; port: number; publicUrl: string };
+  agentGateway: { port: number };
+  session: { idleSeconds: number; maxHours: number };
+  lockout: { threshold: number; minutes: number };
+  adminUsername: string;
+  tlsCertDays: number;
+  logLevel: z.infer<typeof ConfigSchema>['SBX_LOG_LEVEL'];
+};
+
+/** Thrown with a one-line message naming the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into the process's one Config. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    const got = typeof issue?.path[0] === 'string' ? env[issue.path[0]] : undefined;
+    const expected = issue?.code === 'invalid_type' ? `expected ${issue.expected}` : issue?.message;
+    throw new ConfigError(`${name}: ${expected}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
+  }
+  const c = result.data;
+  const dataDir = path.resolve(c.SBX_DATA_DIR);
+  return {
+    projectRoot,
+    dataDir,
+    databaseFile: path.join(dataDir, 'control-plane.db'),
+    console: {
+      host: c.SBX_CONSOLE_HOST,
+      port: c.SBX_CONSOLE_PORT,
+      publicUrl: (c.SBX_PUBLIC_URL ?? `https://localhost:${c.SBX_CONSOLE_PORT}`).replace(/\/$/, ''),
+    },
+    agentGateway: { port: c.SBX_AGENT_GATEWAY_PORT },
+    session: { idleSeconds: c.SBX_SESSION_IDLE_SECONDS, maxHours: c.SBX_SESSION_MAX_HOURS },
+    lockout: { threshold: c.SBX_LOCKOUT_THRESHOLD, minutes: c.SBX_LOCKOUT_MINUTES },
+    adminUsername: c.SBX_ADMIN_USERNAME,
+    tlsCertDays: c.SBX_TLS_CERT_DAYS,
+    logLevel: c.SBX_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { ServerContext } from './context';
+import { routeLabel } from './metrics';
+
+type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * The console and HTTP API listener: HTTPS with TLS 1.3 only. It stamps every request with a
+ * request id and the peer's address (overwriting anything the client sent under those names),
+ * serves /metrics itself and hands the rest to Next.js.
+ */
+export function createConsoleServer(ctx: ServerContext, tls: { certPem: string; keyPem: string }, next: NextHandler): https.Server {
+  const server = https.createServer(
+    { cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
+    (req, res) => {
+      const started = process.hrtime.bigint();
+      const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+      const route = routeLabel(pathname);
+      req.headers['x-request-id'] = randomUUID();
+      req.headers['x-sbx-client-ip'] = req.socket.remoteAddress ?? '';
+      res.setHeader('x-request-id', req.headers['x-request-id']);
+      res.setHeader('strict-transport-security', 'max-age=31536000');
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('x-frame-options', 'DENY');
+      res.setHeader('referrer-policy', 'no-referrer');
+      res.on('finish', () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        ctx.metrics.httpRequests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
+        ctx.metrics.httpDuration.observe({ method: req.method ?? 'GET', route }, seconds);
+      });
+      if (pathname === '/metrics') {
+        void ctx.metrics.registry.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+          res.end(text);
+        });
+        return;
+      }
+      next(req, res).catch((err: unknown) => {
+        ctx.log.error({ err }, 'console request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+      });
+    },
+  );
+  server.on('tlsClientError', (err) => ctx.log.debug({ err: err.message }, 'TLS handshake refused'));
+  return server;
+}

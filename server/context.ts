@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import { AppError } from '../lib/errors';
+import type { Config } from './config';
+import type { Db } from './db/client';
+import type { Metrics } from './metrics';
+import type { SerialLock } from './serial-lock';
+
+/** Everything a service may need, made once at start-up by server/main.ts. */
+export type ServerContext = {
+  config: Config;
+  db: Db;
+  auditLock: SerialLock;
+  log: Logger;
+  metrics: Metrics;
+  version: string;
+  startedAt: Date;
+  pki: { caCertFile: string; caFingerprint: string };
+};
+
+// Next.js bundles route handlers apart from the process's entry module, so the context is handed
+// over on globalThis under a registered symbol rather than through a module-level variable.
+const KEY = Symbol.for('sbx.control-plane.context');
+type Holder = { [KEY]?: ServerContext };
+
+export function setServerContext(ctx: ServerContext): void {
+  (globalThis as Holder)[KEY] = ctx;
+}
+
+export function getServerContext(): ServerContext {
+  const ctx = (globalThis as Holder)[KEY];
+  if (!ctx) throw new AppError('unavailable', 'The control plane is still starting; try again in a moment.');
+  return ctx;
+}

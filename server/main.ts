@@ -1,0 +1,128 @@
+/**
+ * The control plane's entry point, run by `npm start`: it parses the configuration, migrates the
+ * database, makes sure the internal CA exists, bootstraps the first admin and serves the console
+ * and HTTP API over TLS 1.3. Ctrl-C stops it cleanly; all state stays in the data directory.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import next from 'next';
+import pino from 'pino';
+import { ConfigError, parseConfig, type Config } from './config';
+import { audited } from './audit/audited';
+import { SYSTEM_ACTOR, auditEvent } from './audit/event';
+import { verifyAuditTrail } from './audit/verify-trail';
+import { createConsoleServer } from './console-server';
+import { setServerContext, type ServerContext } from './context';
+import { openSqlite } from './db/client';
+import { migrateSqlite } from './db/migrate';
+import { createMetrics } from './metrics';
+import { ensurePki } from './pki/ensure-pki';
+import { loadOrCreateRootKey } from './pki/root-key';
+import { SerialLock } from './serial-lock';
+import { bootstrapAdmin } from './users/bootstrap-admin';
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`sbx: configuration error: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, base: { service: 'control-plane' } });
+  const version = (JSON.parse(fs.readFileSync(path.join(config.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));
+  if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, 'database migrated');
+
+  const rootKey = loadOrCreateRootKey(config.dataDir);
+  const consoleHost = new URL(config.console.publicUrl).hostname;
+  const pki = ensurePki({ dataDir: config.dataDir, rootKey: rootKey.key, consoleHostname: consoleHost, certDays: config.tlsCertDays });
+  if (pki.created.ca) log.info({ fingerprint: pki.caFingerprint }, 'internal CA created');
+
+  const db = openSqlite(config.databaseFile);
+  const ctx: ServerContext = {
+    config,
+    db,
+    auditLock: new SerialLock(),
+    log,
+    metrics: createMetrics(),
+    version,
+    startedAt: new Date(),
+    pki: { caCertFile: pki.caCertFile, caFingerprint: pki.caFingerprint },
+  };
+  setServerContext(ctx);
+
+  const check = await verifyAuditTrail(ctx);
+  if (check.break) log.error({ break: check.break }, 'AUDIT TRAIL INTEGRITY CHECK FAILED');
+  await audited(ctx, (_tx, record) =>
+    record(
+      auditEvent(
+        { actor: SYSTEM_ACTOR, sourceIp: null, userAgent: null, requestId: randomUUID() },
+        { action: 'system.start', details: { version, chainVerified: check.break === null } },
+        { type: 'system', id: null, name: 'control-plane' },
+        check.break ? 'failure' : 'success',
+      ),
+    ),
+  );
+
+  const admin = await bootstrapAdmin(ctx);
+  const bootstrapFile = path.join(config.dataDir, 'bootstrap.json');
+  if (admin) {
+    const bootstrap = {
+      consoleUrl: config.console.publicUrl,
+      caCertificate: pki.caCertFile,
+      caFingerprintSha256: pki.caFingerprint,
+      username: admin.username,
+      oneTimePassword: admin.password,
+      note: 'Sign in with this password once; the console then asks for a new one. Delete this file afterwards.',
+    };
+    fs.writeFileSync(bootstrapFile, `${JSON.stringify(bootstrap, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  const app = next({ dev: false, dir: config.projectRoot, customServer: true });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = createConsoleServer(ctx, pki.console, (req, res) => handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.console.port, config.console.host, () => resolve());
+  });
+  // The agent gateway (mTLS on config.agentGateway.port) and the local host agent start here.
+
+  log.info({ url: config.console.publicUrl, dataDir: config.dataDir }, 'console listening (TLS 1.3 only)');
+  console.log(`\n  Console: ${config.console.publicUrl}`);
+  console.log(`  CA certificate: ${pki.caCertFile}`);
+  if (admin) console.log(`  First sign-in: see ${bootstrapFile} (user name and one-time password)\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    server.closeAllConnections();
+    server.close(() => {
+      void app
+        .close()
+        .catch(() => undefined)
+        .then(() => db.$disconnect())
+        .finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`sbx: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

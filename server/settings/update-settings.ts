@@ -1,0 +1,25 @@
+import type { Settings, UpdateSettingsBody } from '../../lib/api/settings';
+import { audited } from '../audit/audited';
+import { auditEvent, type RequestMeta } from '../audit/event';
+import type { ServerContext } from '../context';
+import { getSettings } from './get-settings';
+
+type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+
+/** Saves changed settings; the audit event records each change's before and after. */
+export async function updateSettings(deps: Deps, body: UpdateSettingsBody, meta: RequestMeta): Promise<Settings> {
+  const current = await getSettings(deps);
+  const changes: Record<string, { from: string; to: string }> = {};
+  for (const [key, value] of Object.entries(body) as [keyof Settings, string | undefined][]) {
+    if (value !== undefined && value !== current[key]) changes[key] = { from: current[key], to: value };
+  }
+  if (Object.keys(changes).length === 0) return current;
+  await audited(deps, async (tx, record) => {
+    for (const [key, { to }] of Object.entries(changes)) {
+      const value = JSON.stringify(to);
+      await tx.setting.upsert({ where: { key }, create: { key, value, updatedAt: new Date() }, update: { value, updatedAt: new Date() } });
+    }
+    await record(auditEvent(meta, { action: 'settings.update', details: { changes } }, { type: 'setting', id: null, name: Object.keys(changes).join(', ') }));
+  });
+  return { ...current, ...body } as Settings;
+}
