@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { CreateApiKeyBody } from '../../../lib/api/api-keys';
+import { AppError, errorCodes, fromZodError, httpStatusOf } from '../../../lib/errors';
+import { can, canDelegate } from '../../../lib/roles';
+
+describe('error vocabulary', () => {
+  it('maps each code to one status, user mistakes to 4xx', () => {
+    expect(httpStatusOf('invalid_argument')).toBe(400);
+    expect(httpStatusOf('audit_unavailable')).toBe(503);
+    for (const code of errorCodes) {
+      const status = httpStatusOf(code);
+      if (code === 'internal' || code === 'unavailable' || code === 'audit_unavailable') expect(status).toBeGreaterThanOrEqual(500);
+      else expect(status).toBeLessThan(500);
+    }
+  });
+
+  it('names the offending field from a zod failure', () => {
+    const r = CreateApiKeyBody.safeParse({ name: 'ci', role: 'developer', expiresInDays: 'soon' });
+    expect(r.success).toBe(false);
+    const e = fromZodError((r as { error: z.ZodError }).error);
+    expect(e).toBeInstanceOf(AppError);
+    expect(e.field).toBe('expiresInDays');
+    expect(e.message).toMatch(/^expiresInDays: expected number/);
+  });
+});
+
+describe('roles', () => {
+  it('gives each role what the product promises', () => {
+    expect(can('admin', 'users.write')).toBe(true);
+    expect(can('operator', 'users.write')).toBe(false);
+    expect(can('operator', 'policies.write')).toBe(true);
+    expect(can('auditor', 'audit.export')).toBe(true);
+    expect(can('auditor', 'settings.write')).toBe(false);
+    expect(can('developer', 'audit.read')).toBe(false);
+    expect(can('developer', 'apikeys.write_own')).toBe(true);
+  });
+
+  it('never lets a key outrank its owner', () => {
+    expect(canDelegate('developer', 'admin')).toBe(false);
+    expect(canDelegate('operator', 'auditor')).toBe(false);
+    expect(canDelegate('auditor', 'developer')).toBe(true);
+    expect(canDelegate('admin', 'operator')).toBe(true);
+  });
+});
