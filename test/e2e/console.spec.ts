@@ -1,0 +1,122 @@
+import { expect, test, type Page } from '@playwright/test';
+import { startControlPlane, type ControlPlane } from '../support/control-plane';
+
+let cp: ControlPlane;
+const ADMIN_PASSWORD = 'e2e-admin-passphrase';
+
+test.beforeAll(async () => {
+  cp = await startControlPlane();
+});
+test.afterAll(async () => {
+  await cp?.stop();
+});
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto(`${cp.url}/login`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test.describe.serial('console', () => {
+  test('first sign-in forces a password change, then opens the console', async ({ page }) => {
+    await signIn(page, cp.bootstrap.username, cp.bootstrap.oneTimePassword);
+    await expect(page).toHaveURL(/\/change-password$/);
+    await expect(page.getByText('Your password was set by someone else')).toBeVisible();
+    // Trying to skip the change sends the admin back.
+    await page.goto(`${cp.url}/users`);
+    await expect(page).toHaveURL(/\/change-password$/);
+    await page.getByLabel('Current password').fill(cp.bootstrap.oneTimePassword);
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByLabel('Repeat the new password').fill('short');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.locator('#newPassword-error')).toHaveText('expected at least 12 characters');
+    await page.getByLabel('New password', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByLabel('Repeat the new password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page).toHaveURL(/\/audit$/);
+    await expect(page.getByTestId('whoami')).toHaveText('Administrator');
+    for (const item of ['Hosts', 'Sandboxes', 'Policies', 'Keys', 'Audit', 'Users', 'API keys', 'Settings']) {
+      await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${item}`) })).toBeVisible();
+    }
+  });
+
+  test('a wrong password shows as a failure in the audit list', async ({ page }) => {
+    await signIn(page, 'admin', 'not-the-password');
+    await expect(page.locator('.alert.error')).toHaveText('Wrong user name or password.');
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await expect(page).toHaveURL(/\/audit$/);
+    await page.getByLabel('Action').selectOption('auth.sign_in');
+    await page.getByLabel('Outcome').selectOption('failure');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const row = page.getByTestId('audit-row').first();
+    await expect(row).toHaveAttribute('data-outcome', 'failure');
+    await expect(row).toContainText('admin');
+    await row.click();
+    await expect(page.getByText('"reason":"bad_password"')).toBeVisible();
+  });
+
+  test('an admin creates a user; inline validation names the field', async ({ page }) => {
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.locator('#new-username').fill('x');
+    await page.locator('#new-displayName').fill('Dana Developer');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page.locator('#new-username-error')).toContainText('expected 2-63 characters');
+    await page.locator('#new-username').fill('dana');
+    await page.locator('#new-role').selectOption('developer');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page.getByTestId('initial-password')).toHaveText(/^[A-Za-z0-9]{20}$/);
+    await expect(page.getByTestId('user-row-dana')).toContainText('must change password');
+  });
+
+  test('an API key is created (secret shown once) and revoked, and both show on the Audit page', async ({ page }) => {
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await expect(page.getByText('No API keys')).toBeVisible();
+    await page.getByLabel('Name').fill('ci-pipeline');
+    await page.getByLabel('Role').selectOption('operator');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByTestId('api-key-secret')).toHaveText(/^sbx_[a-z0-9]{12}_[\w-]{43}$/);
+    const row = page.getByTestId('key-row-ci-pipeline');
+    await expect(row).toContainText('active');
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await expect(row).toContainText('revoked');
+    await page.reload();
+    await expect(page.getByTestId('api-key-secret')).toHaveCount(0);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    const actions = page.getByTestId('audit-row');
+    await expect(actions.nth(0)).toHaveAttribute('data-action', 'apikey.revoke');
+    await expect(actions.nth(1)).toHaveAttribute('data-action', 'apikey.create');
+    await expect(page.getByTestId('audit-table')).toContainText('user.create');
+  });
+});
+
+test.describe('automatic logoff', () => {
+  let short: ControlPlane;
+  test.beforeAll(async () => {
+    short = await startControlPlane({ SBX_SESSION_IDLE_SECONDS: '6' });
+  });
+  test.afterAll(async () => {
+    await short?.stop();
+  });
+
+  test('an idle console signs itself out and says why', async ({ page }) => {
+    await page.goto(`${short.url}/login`);
+    await page.getByLabel('User name').fill(short.bootstrap.username);
+    await page.getByLabel('Password').fill(short.bootstrap.oneTimePassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Current password').fill(short.bootstrap.oneTimePassword);
+    await page.getByLabel('New password', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByLabel('Repeat the new password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page).toHaveURL(/\/audit$/);
+    await expect(page.getByText(/Signing out in \d+ s/)).toBeVisible({ timeout: 10_000 });
+    await expect(page).toHaveURL(/\/login\?reason=idle$/, { timeout: 15_000 });
+    await expect(page.getByText('You were signed out after a period of inactivity.')).toBeVisible();
+    await page.goto(`${short.url}/users`);
+    await expect(page).toHaveURL(/\/login/);
+  });
+});
