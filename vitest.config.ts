@@ -11,6 +11,9 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Integration files each start their own control plane; two at a time suit a 2-core machine.
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       { resolve: { alias }, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
@@ -21,9 +24,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Each file starts its own control plane; two at a time suit a 2-core machine.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

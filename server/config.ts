@@ -47,7 +47,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment into the process's one Config. */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = ConfigSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -34,8 +34,8 @@ export function Shell(props: {
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
         <div className="brand">
-          {props.organization}
-          <small>Sandbox appliance</small>
+          Sandbox appliance
+          <small>{props.organization}</small>
         </div>
         {nav
           .filter((item) => can(props.user.role, item.permission))

@@ -9,7 +9,7 @@ export const Settings = z.strictObject({
 export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = {
-  organizationName: 'Sandbox appliance',
+  organizationName: 'Your organisation',
   signInBanner: 'Authorised use only. Activity on this system is recorded.',
 };
 

@@ -7,7 +7,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 function start(env: Record<string, string>) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', SBX_DATA_DIR: '/nonexistent/never-created', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_DATA_DIR: '/nonexistent/never-created', ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });

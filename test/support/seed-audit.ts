@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { chainHash } from '../../lib/audit/chain';
+import { GENESIS_HASH, type AuditEventInput } from '../../lib/audit/events';
+
+const actors = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+
+/**
+ * Appends `count` valid, chained audit events straight into the database file (for scale tests and
+ * benchmarks only), continuing from the chain's current head so that verification still passes.
+ */
+export function seedAuditEvents(databaseFile: string, count: number): void {
+  const db = new Database(databaseFile);
+  const head = db.prepare('SELECT seq, hash FROM AuditEvent ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  let seq = head?.seq ?? 0;
+  let prev = head?.hash ?? GENESIS_HASH;
+  const insert = db.prepare(
+    `INSERT INTO AuditEvent (seq, at, actorType, actorId, actorName, action, targetType, targetId, targetName, outcome, sourceIp, userAgent, requestId, details, prevHash, hash)
+     VALUES (@seq, @at, @actorType, @actorId, @actorName, @action, @targetType, @targetId, @targetName, @outcome, @sourceIp, @userAgent, @requestId, @details, @prevHash, @hash)`,
+  );
+  const start = Date.now() - count * 1000;
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      seq += 1;
+      const name = actors[i % actors.length] ?? 'alice';
+      const failed = i % 10 === 0;
+      const event: AuditEventInput = {
+        action: 'auth.sign_in',
+        details: failed ? { reason: 'bad_password', failures: 1 } : {},
+        actor: { type: 'user', id: `id-${name}`, name },
+        target: { type: 'user', id: `id-${name}`, name },
+        outcome: failed ? 'failure' : 'success',
+        sourceIp: '127.0.0.1',
+        userAgent: 'seed',
+        requestId: `seed-${seq}`,
+        at: new Date(start + i * 1000).toISOString(),
+      };
+      const hash = chainHash(seq, prev, event);
+      insert.run({
+        seq,
+        at: event.at,
+        actorType: event.actor.type,
+        actorId: event.actor.id,
+        actorName: event.actor.name,
+        action: event.action,
+        targetType: event.target?.type ?? null,
+        targetId: event.target?.id ?? null,
+        targetName: event.target?.name ?? null,
+        outcome: event.outcome,
+        sourceIp: event.sourceIp,
+        userAgent: event.userAgent,
+        requestId: event.requestId,
+        details: JSON.stringify(event.details),
+        prevHash: prev,
+        hash,
+      });
+      prev = hash;
+    }
+  })();
+  db.close();
+}
