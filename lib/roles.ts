@@ -69,3 +69,10 @@ export function canDelegate(holder: Role, scope: Role): boolean {
   if (holder === scope || holder === 'admin') return true;
   return scope === 'developer' && rank[holder] > rank.developer;
 }
+
+/** The console page a role lands on after sign-in: the first one it may read. */
+export function homePathFor(role: Role): string {
+  if (can(role, 'audit.read')) return '/audit';
+  if (can(role, 'hosts.read')) return '/hosts';
+  return '/api-keys';
+}

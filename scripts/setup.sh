@@ -19,7 +19,7 @@ if [ ! -f server/db/generated/client.ts ] || [ prisma/schema.prisma -nt server/d
   PRISMA_SCHEMA_ENGINE_BINARY=/bin/false npx prisma generate >/dev/null
 fi
 
-stamp=$( (find app lib server -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' \) -not -path 'server/db/generated/*' -print0 | sort -z | xargs -0 sha256sum; sha256sum next.config.ts package-lock.json tsconfig.json) | sha256sum | cut -d' ' -f1)
+stamp=$( (find app lib server -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' \) -not -path 'server/db/generated/*' -print0 | sort -z | xargs -0 sha256sum; sha256sum next.config.ts package-lock.json tsconfig.json prisma/schema.prisma) | sha256sum | cut -d' ' -f1)
 if [ ! -f .next/BUILD_ID ] || [ "$(cat .next/sbx-build-stamp 2>/dev/null)" != "$stamp" ]; then
   echo "setup: building the console (next build)"
   npx next build >/tmp/sbx-next-build.log 2>&1 || { cat /tmp/sbx-next-build.log; exit 1; }

@@ -38,3 +38,15 @@ export function Time(props: { iso: string | null }) {
   if (!props.iso) return <span className="muted">—</span>;
   return <time dateTime={props.iso} title={props.iso}>{new Date(props.iso).toLocaleString()}</time>;
 }
+
+/** The page of a part of the appliance that a later release installs. */
+export function NotInstalled(props: { title: string; description: string }) {
+  return (
+    <>
+      <PageHead title={props.title} description={props.description} />
+      <div className="card">
+        <EmptyState title="Nothing here yet">This part of the appliance is not installed in this release.</EmptyState>
+      </div>
+    </>
+  );
+}

@@ -1,4 +1,5 @@
 import { AuditRecord } from '../../lib/audit/events';
+import type { AuditEventInput } from '../../lib/audit/events';
 import type { AuditEvent } from '../db/generated/client';
 
 /** Rebuilds the chained record from its row; a row that no longer parses is reported, not hidden. */
@@ -17,4 +18,26 @@ export function recordOfRow(row: AuditEvent): AuditRecord {
     prevHash: row.prevHash,
     hash: row.hash,
   });
+}
+
+/** The row that stores an event at its place in the chain. */
+export function rowOfEvent(seq: number, prevHash: string, hash: string, event: AuditEventInput): AuditEvent {
+  return {
+    seq,
+    at: event.at,
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    actorName: event.actor.name,
+    action: event.action,
+    targetType: event.target?.type ?? null,
+    targetId: event.target?.id ?? null,
+    targetName: event.target?.name ?? null,
+    outcome: event.outcome,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+    requestId: event.requestId,
+    details: JSON.stringify(event.details),
+    prevHash,
+    hash,
+  };
 }

@@ -3,6 +3,7 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
 const ADMIN_PASSWORD = 'e2e-admin-passphrase';
+let danaPassword = '';
 
 test.beforeAll(async () => {
   cp = await startControlPlane();
@@ -68,7 +69,25 @@ test.describe.serial('console', () => {
     await page.locator('#new-role').selectOption('developer');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await expect(page.getByTestId('initial-password')).toHaveText(/^[A-Za-z0-9]{20}$/);
+    danaPassword = (await page.getByTestId('initial-password').textContent()) ?? '';
     await expect(page.getByTestId('user-row-dana')).toContainText('must change password');
+  });
+
+  test('a developer sees only what the role allows', async ({ page }) => {
+    await signIn(page, 'dana', danaPassword);
+    await expect(page).toHaveURL(/\/change-password$/);
+    await page.getByLabel('Current password').fill(danaPassword);
+    await page.getByLabel('New password', { exact: true }).fill('dana-developer-passphrase');
+    await page.getByLabel('Repeat the new password').fill('dana-developer-passphrase');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page).toHaveURL(/\/api-keys$/);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('link', { name: 'API keys' })).toBeVisible();
+    for (const hidden of ['Users', 'Audit', 'Settings', 'Hosts']) {
+      await expect(nav.getByRole('link', { name: new RegExp(`^${hidden}`) })).toHaveCount(0);
+    }
+    await page.goto(`${cp.url}/users`);
+    await expect(page.locator('.alert.error')).toContainText('does not allow users.read');
   });
 
   test('an API key is created (secret shown once) and revoked, and both show on the Audit page', async ({ page }) => {

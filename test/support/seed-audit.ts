@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { chainHash } from '../../lib/audit/chain';
 import { GENESIS_HASH, type AuditEventInput } from '../../lib/audit/events';
+import { rowOfEvent } from '../../server/audit/record-of-row';
 
 const actors = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
 
@@ -35,24 +36,7 @@ export function seedAuditEvents(databaseFile: string, count: number): void {
         at: new Date(start + i * 1000).toISOString(),
       };
       const hash = chainHash(seq, prev, event);
-      insert.run({
-        seq,
-        at: event.at,
-        actorType: event.actor.type,
-        actorId: event.actor.id,
-        actorName: event.actor.name,
-        action: event.action,
-        targetType: event.target?.type ?? null,
-        targetId: event.target?.id ?? null,
-        targetName: event.target?.name ?? null,
-        outcome: event.outcome,
-        sourceIp: event.sourceIp,
-        userAgent: event.userAgent,
-        requestId: event.requestId,
-        details: JSON.stringify(event.details),
-        prevHash: prev,
-        hash,
-      });
+      insert.run(rowOfEvent(seq, prev, hash, event));
       prev = hash;
     }
   })();

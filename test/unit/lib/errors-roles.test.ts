@@ -43,3 +43,13 @@ describe('roles', () => {
     expect(canDelegate('admin', 'operator')).toBe(true);
   });
 });
+
+describe('home page by role', () => {
+  it('lands every role on a page it may read', async () => {
+    const { homePathFor } = await import('../../../lib/roles');
+    expect(homePathFor('admin')).toBe('/audit');
+    expect(homePathFor('auditor')).toBe('/audit');
+    expect(homePathFor('operator')).toBe('/hosts');
+    expect(homePathFor('developer')).toBe('/api-keys');
+  });
+});

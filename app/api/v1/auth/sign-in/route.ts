@@ -1,21 +1,12 @@
-import { SignInBody, type SessionInfo } from '@/lib/api/auth';
-import { signIn } from '@/server/auth/sign-in';
+import { SignInBody } from '@/lib/api/auth';
 import { sessionCookie } from '@/server/auth/session-cookie';
+import { sessionInfoOf } from '@/server/auth/session-info';
+import { signIn } from '@/server/auth/sign-in';
 import { apiRoute } from '@/server/http/api-route';
 
 export const POST = apiRoute({ auth: false, body: SignInBody }, async ({ ctx, body, meta }) => {
   const { token, principal } = await signIn(ctx, body, meta);
-  const info: SessionInfo = {
-    user: {
-      id: principal.userId,
-      username: principal.username,
-      displayName: principal.displayName,
-      role: principal.role,
-      mustChangePassword: principal.mustChangePassword,
-    },
-    csrfToken: principal.csrfToken,
-    idleTimeoutSeconds: ctx.config.session.idleSeconds,
-    expiresAt: principal.expiresAt.toISOString(),
-  };
-  return Response.json(info, { headers: { 'set-cookie': sessionCookie(token, principal.expiresAt) } });
+  return Response.json(sessionInfoOf(principal, ctx.config.session.idleSeconds), {
+    headers: { 'set-cookie': sessionCookie(token, principal.expiresAt) },
+  });
 });
