@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { service: 'control-plane' } });
   const version = (JSON.parse(fs.readFileSync(path.join(config.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
+  // Everything the control plane writes (database, keys, certificates) is for root's eyes only.
+  process.umask(0o077);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));
   if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, 'database migrated');
