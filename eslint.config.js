@@ -2,17 +2,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const serverOnly = ['**/server/**', '@/server/*', '@/server/**'];
-const appOnly = ['**/app/**', '@/app/*', '@/app/**'];
-const sdkOnly = ['**/sdk/**', '@/sdk/*', '@/sdk/**'];
-const agentOnly = ['**/agent/**'];
-const testOnly = ['**/test/**'];
-const prisma = ['@prisma/*', 'prisma', 'prisma/*', '**/db/generated/**'];
-const next = ['next', 'next/*'];
-const io = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process'];
+// Import boundaries as regular expressions over the import source (relative or aliased).
+const up = (dir) => [`^(\\.\\./)+${dir}(/|$)`, `^@/${dir}(/|$)`];
+const serverOnly = up('server');
+const appOnly = up('app');
+const sdkOnly = up('sdk');
+const agentOnly = up('agent');
+const testOnly = up('test');
+const prisma = ['^@prisma/', '^prisma(/|$)', '/db/generated(/|$)'];
+const next = ['^next(/|$)'];
+const io = ['^(node:)?(fs|net|http|https|child_process|dgram|tls)(/|$)'];
 
-const forbid = (message, ...groups) => ({ group: groups.flat(), message });
-const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const forbid = (message, ...groups) => groups.flat().map((regex) => ({ regex, message }));
+const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns: patterns.flat() }] });
 
 /** Client components ('use client') run in the browser: they may import lib/ and app/ only. */
 const clientBoundary = {

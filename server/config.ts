@@ -16,6 +16,10 @@ const ConfigSchema = z.object({
   SBX_CONSOLE_PORT: port.default(8443),
   SBX_PUBLIC_URL: z.url({ protocol: /^https$/, message: 'expected an https:// URL' }).optional(),
   SBX_AGENT_GATEWAY_PORT: port.default(8444),
+  SBX_AGENT_GATEWAY_HOST: z.string().min(1).default('::'),
+  SBX_AGENT_GATEWAY_URL: z.url({ protocol: /^wss$/, message: 'expected a wss:// URL' }).optional(),
+  SBX_AGENT_CERT_TTL_SECONDS: positiveInt.min(10).max(30 * 86_400).default(86_400),
+  SBX_LOCAL_AGENT: z.enum(['true', 'false'], { message: 'expected true or false' }).default('true'),
   SBX_SESSION_IDLE_SECONDS: positiveInt.max(86_400).default(900),
   SBX_SESSION_MAX_HOURS: positiveInt.max(168).default(12),
   SBX_LOCKOUT_THRESHOLD: positiveInt.max(100).default(5),
@@ -33,7 +37,8 @@ export type Config = {
   dataDir: string;
   databaseFile: string;
   console: { host: string; port: number; publicUrl: string };
-  agentGateway: { port: number };
+  agentGateway: { host: string; port: number; url: string; agentCertTtlSeconds: number };
+  localAgent: boolean;
   session: { idleSeconds: number; maxHours: number };
   lockout: { threshold: number; minutes: number };
   adminUsername: string;
@@ -67,7 +72,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       port: c.SBX_CONSOLE_PORT,
       publicUrl: (c.SBX_PUBLIC_URL ?? `https://localhost:${c.SBX_CONSOLE_PORT}`).replace(/\/$/, ''),
     },
-    agentGateway: { port: c.SBX_AGENT_GATEWAY_PORT },
+    agentGateway: {
+      host: c.SBX_AGENT_GATEWAY_HOST,
+      port: c.SBX_AGENT_GATEWAY_PORT,
+      url: (
+        c.SBX_AGENT_GATEWAY_URL ??
+        `wss://${new URL(c.SBX_PUBLIC_URL ?? 'https://localhost').hostname}:${c.SBX_AGENT_GATEWAY_PORT}`
+      ).replace(/\/$/, ''),
+      agentCertTtlSeconds: c.SBX_AGENT_CERT_TTL_SECONDS,
+    },
+    localAgent: c.SBX_LOCAL_AGENT === 'true',
     session: { idleSeconds: c.SBX_SESSION_IDLE_SECONDS, maxHours: c.SBX_SESSION_MAX_HOURS },
     lockout: { threshold: c.SBX_LOCKOUT_THRESHOLD, minutes: c.SBX_LOCKOUT_MINUTES },
     adminUsername: c.SBX_ADMIN_USERNAME,

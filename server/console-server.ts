@@ -3,6 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { ServerContext } from './context';
 import { routeLabel } from './metrics';
+import type { KeyPair } from './pki/certificates';
+
+/** TLS 1.3 only, in both directions of the range. */
+export function consoleTlsOptions(pair: KeyPair) {
+  return { cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const };
+}
 
 type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -11,9 +17,9 @@ type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
  * request id and the peer's address (overwriting anything the client sent under those names),
  * serves /metrics itself and hands the rest to Next.js.
  */
-export function createConsoleServer(ctx: ServerContext, tls: { certPem: string; keyPem: string }, next: NextHandler): https.Server {
+export function createConsoleServer(ctx: ServerContext, tls: KeyPair, next: NextHandler): https.Server {
   const server = https.createServer(
-    { cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
+    consoleTlsOptions(tls),
     (req, res) => {
       const started = process.hrtime.bigint();
       const pathname = (req.url ?? '/').split('?')[0] ?? '/';

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { AppError } from '../lib/errors';
 import type { Config } from './config';
 import type { Db } from './db/client';
+import type { AgentChannels } from './gateway/channels';
 import type { Metrics } from './metrics';
+import type { KeyPair } from './pki/certificates';
 import type { SerialLock } from './serial-lock';
 
 /** Everything a service may need, made once at start-up by server/main.ts. */
@@ -14,7 +16,9 @@ export type ServerContext = {
   metrics: Metrics;
   version: string;
   startedAt: Date;
-  pki: { caCertFile: string; caFingerprint: string };
+  pki: { caCertFile: string; caFingerprint: string; ca: KeyPair };
+  /** The open agent channels; replaced by the gateway once it listens. */
+  agents: AgentChannels;
 };
 
 // Next.js bundles route handlers apart from the process's entry module, so the context is handed

@@ -12,8 +12,12 @@ import { ConfigError, parseConfig, type Config } from './config';
 import { audited } from './audit/audited';
 import { SYSTEM_ACTOR, auditEvent } from './audit/event';
 import { verifyAuditTrail } from './audit/verify-trail';
-import { createConsoleServer } from './console-server';
+import { consoleTlsOptions, createConsoleServer } from './console-server';
+import { startAgentGateway } from './gateway/agent-gateway';
+import { startLocalAgent } from './hosts/local-agent';
+import { scheduleServerCertRenewal } from './pki/renew-server-certs';
 import { setServerContext, type ServerContext } from './context';
+import { noChannels } from './gateway/channels';
 import { openSqlite } from './db/client';
 import { migrateSqlite } from './db/migrate';
 import { createMetrics } from './metrics';
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
 
   const rootKey = loadOrCreateRootKey(config.dataDir);
   const consoleHost = new URL(config.console.publicUrl).hostname;
-  const pki = ensurePki({ dataDir: config.dataDir, rootKey: rootKey.key, consoleHostname: consoleHost, certDays: config.tlsCertDays });
+  const pki = ensurePki({ dataDir: config.dataDir, rootKey: rootKey.key, hostname: consoleHost, certDays: config.tlsCertDays });
   if (pki.created.ca) log.info({ fingerprint: pki.caFingerprint }, 'internal CA created');
 
   const db = openSqlite(config.databaseFile);
@@ -59,7 +63,8 @@ async function main(): Promise<void> {
     metrics: createMetrics(),
     version,
     startedAt: new Date(),
-    pki: { caCertFile: pki.caCertFile, caFingerprint: pki.caFingerprint },
+    pki: { caCertFile: pki.caCertFile, caFingerprint: pki.caFingerprint, ca: pki.ca },
+    agents: noChannels,
   };
   setServerContext(ctx);
 
@@ -98,10 +103,19 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.console.port, config.console.host, () => resolve());
   });
-  // The agent gateway (mTLS on config.agentGateway.port) and the local host agent start here.
+  const gateway = await startAgentGateway(ctx, pki.gateway);
+  ctx.agents = gateway;
+  let consolePair = pki.console;
+  let gatewayPair = pki.gateway;
+  const stopRenewal = scheduleServerCertRenewal(ctx, [
+    { name: 'console', current: () => consolePair, apply: (p) => ((consolePair = p), server.setSecureContext(consoleTlsOptions(p))) },
+    { name: 'gateway', current: () => gatewayPair, apply: (p) => ((gatewayPair = p), gateway.setServerCertificate(p)) },
+  ]);
+  const localAgent = config.localAgent ? await startLocalAgent(ctx) : null;
 
   log.info({ url: config.console.publicUrl, dataDir: config.dataDir }, 'console listening (TLS 1.3 only)');
   console.log(`\n  Console: ${config.console.publicUrl}`);
+  console.log(`  Agent gateway: ${config.agentGateway.url} (mutual TLS 1.3)`);
   console.log(`  CA certificate: ${pki.caCertFile}`);
   if (admin) console.log(`  First sign-in: see ${bootstrapFile} (user name and one-time password)\n`);
 
@@ -110,15 +124,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    stopRenewal();
     server.closeAllConnections();
     server.close(() => {
-      void app
-        .close()
+      void Promise.all([localAgent?.stop(), gateway.close()])
+        .catch(() => undefined)
+        .then(() => app.close())
         .catch(() => undefined)
         .then(() => db.$disconnect())
         .finally(() => process.exit(0));
     });
-    setTimeout(() => process.exit(0), 5000).unref();
+    setTimeout(() => process.exit(0), 8000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

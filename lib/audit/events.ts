@@ -3,7 +3,7 @@ import { Role } from '../roles';
 
 /** Who did it. `system` is the appliance itself; `anonymous` is a caller not yet signed in. */
 export const AuditActor = z.object({
-  type: z.enum(['user', 'api_key', 'system', 'anonymous']),
+  type: z.enum(['user', 'api_key', 'system', 'anonymous', 'agent']),
   id: z.string().nullable(),
   name: z.string(),
 });
@@ -11,7 +11,7 @@ export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
 export const AuditTarget = z.object({
-  type: z.enum(['user', 'api_key', 'session', 'setting', 'system']),
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate']),
   id: z.string().nullable(),
   name: z.string().nullable(),
 });
@@ -68,6 +68,42 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('settings.update'),
     details: z.object({ changes: z.record(z.string(), change(z.string())) }),
+  }),
+  z.object({
+    action: z.literal('jointoken.create'),
+    details: z.object({ labels: z.record(z.string(), z.string()), expiresAt: z.string() }),
+  }),
+  z.object({
+    action: z.literal('jointoken.use'),
+    details: z.object({ reason: z.enum(['unknown', 'reused', 'expired', 'malformed']).optional(), hostname: z.string() }),
+  }),
+  z.object({
+    action: z.literal('agent.enroll'),
+    details: z.object({ hostname: z.string(), labels: z.record(z.string(), z.string()), tokenId: z.string() }),
+  }),
+  z.object({
+    action: z.literal('certificate.issue'),
+    details: z.object({ serial: z.string(), notAfter: z.string(), renewal: z.boolean(), purpose: z.enum(['agent', 'gateway', 'console']) }),
+  }),
+  z.object({
+    action: z.literal('agent.handshake_refused'),
+    details: z.object({
+      reason: z.enum(['protocol_version', 'no_certificate', 'unknown_ca', 'expired', 'revoked', 'unknown_agent', 'other']),
+      detail: z.string(),
+      suppressed: z.number().int().optional(),
+    }),
+  }),
+  z.object({
+    action: z.literal('agent.revoke'),
+    details: z.object({ serials: z.array(z.string()), channelClosed: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal('agent.connect'),
+    details: z.object({ serial: z.string() }),
+  }),
+  z.object({
+    action: z.literal('agent.disconnect'),
+    details: z.object({ code: z.number().int(), reason: z.string() }),
   }),
   z.object({
     action: z.literal('system.start'),

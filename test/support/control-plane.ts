@@ -12,6 +12,7 @@ export type Bootstrap = { consoleUrl: string; caCertificate: string; username: s
 export type ControlPlane = {
   url: string;
   port: number;
+  gatewayPort: number;
   dataDir: string;
   ca: string;
   bootstrap: Bootstrap;
@@ -33,6 +34,7 @@ export async function freePort(): Promise<number> {
 /** Runs the real control plane (`node --import tsx server/main.ts`) on a free port with its own data dir. */
 export async function startControlPlane(env: Record<string, string> = {}, dataDir?: string): Promise<ControlPlane> {
   const port = await freePort();
+  const gatewayPort = await freePort();
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-cp-'));
   let child: ChildProcess;
   let out = '';
@@ -46,6 +48,10 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
         SBX_DATA_DIR: dir,
         SBX_CONSOLE_HOST: '127.0.0.1',
         SBX_CONSOLE_PORT: String(port),
+        SBX_AGENT_GATEWAY_HOST: '127.0.0.1',
+        SBX_AGENT_GATEWAY_PORT: String(gatewayPort),
+        SBX_AGENT_GATEWAY_URL: `wss://127.0.0.1:${gatewayPort}`,
+        SBX_LOCAL_AGENT: 'false',
         SBX_LOG_LEVEL: 'warn',
         ...env,
       },
@@ -80,6 +86,7 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
   return {
     url: `https://localhost:${port}`,
     port,
+    gatewayPort,
     dataDir: dir,
     ca: fs.readFileSync(path.join(dir, 'pki', 'ca.crt'), 'utf8'),
     bootstrap,

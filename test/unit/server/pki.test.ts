@@ -11,7 +11,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('internal CA', () => {
   const root = loadOrCreateRootKey(dir);
-  const pki = ensurePki({ dataDir: dir, rootKey: root.key, consoleHostname: 'localhost', certDays: 30 });
+  const pki = ensurePki({ dataDir: dir, rootKey: root.key, hostname: 'localhost', certDays: 30 });
 
   it('keeps the root key readable by root alone', () => {
     expect(root.created).toBe(true);
@@ -39,10 +39,10 @@ describe('internal CA', () => {
   });
 
   it('reuses what exists on the next start and refuses a wrong root key', () => {
-    const again = ensurePki({ dataDir: dir, rootKey: root.key, consoleHostname: 'localhost', certDays: 30 });
-    expect(again.created).toEqual({ ca: false, consoleCert: false });
+    const again = ensurePki({ dataDir: dir, rootKey: root.key, hostname: 'localhost', certDays: 30 });
+    expect(again.created).toEqual({ ca: false, console: false, gateway: false });
     expect(again.caFingerprint).toBe(pki.caFingerprint);
-    expect(() => ensurePki({ dataDir: dir, rootKey: Buffer.alloc(32, 1), consoleHostname: 'localhost', certDays: 30 })).toThrow(/root key/);
+    expect(() => ensurePki({ dataDir: dir, rootKey: Buffer.alloc(32, 1), hostname: 'localhost', certDays: 30 })).toThrow(/root key/);
   });
 
   it('binds a sealed secret to its purpose', () => {

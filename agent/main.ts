@@ -1,0 +1,67 @@
+/**
+ * The host agent. `join --url URL --token TOKEN [--hostname NAME]` enrols this host once;
+ * `run` keeps its channel to the control plane open until SIGTERM or SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { AgentChannel } from './channel';
+import { parseAgentConfig } from './config';
+import { enroll } from './enroll';
+import { agentFiles, loadIdentity } from './state';
+
+const USAGE = 'usage: sbx-agent join --url https://HOST:8443 --token TOKEN [--hostname NAME]\n       sbx-agent run';
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = parseAgentConfig(process.env);
+  } catch (error) {
+    console.error(`sbx-agent: configuration error: ${(error as Error).message}`);
+    return 78;
+  }
+  const log = pino({ level: config.logLevel, base: { service: 'agent' } });
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'join') {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: rest, options: { url: { type: 'string' }, token: { type: 'string' }, hostname: { type: 'string' } }, strict: true }));
+    } catch (error) {
+      console.error(`sbx-agent join: ${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    if (!values.url || !/^https:\/\//.test(values.url)) {
+      console.error(`sbx-agent join: --url: expected the console's https:// URL\n${USAGE}`);
+      return 2;
+    }
+    if (!values.token) {
+      console.error(`sbx-agent join: --token: expected the join token from the Hosts page\n${USAGE}`);
+      return 2;
+    }
+    try {
+      const identity = await enroll({ url: values.url, token: values.token, stateDir: config.stateDir, hostname: values.hostname });
+      console.log(`sbx-agent: enrolled as ${identity.agentId}; start it with: sbx-agent run`);
+      return 0;
+    } catch (error) {
+      console.error(`sbx-agent join: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  if (command === 'run') {
+    const identity = loadIdentity(agentFiles(config.stateDir));
+    if (!identity) {
+      console.error(`sbx-agent run: ${config.stateDir} holds no enrolled agent; run sbx-agent join first`);
+      return 1;
+    }
+    const channel = new AgentChannel(identity, config, log);
+    const stop = () => void channel.stop();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    log.info({ agentId: identity.agentId }, 'agent starting');
+    channel.start();
+    return channel.done;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+void main().then((code) => process.exit(code));

@@ -1,0 +1,4 @@
+import { listHosts } from '@/server/hosts/list-hosts';
+import { apiRoute } from '@/server/http/api-route';
+
+export const GET = apiRoute({ auth: true, permission: 'hosts.read' }, async ({ ctx }) => ({ hosts: await listHosts(ctx) }));

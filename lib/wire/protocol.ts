@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The agent channel's wire protocol: JSON messages over one WebSocket per agent, inside mutual
+ * TLS 1.3. Either side sends requests with an id; the other side answers each with a response of
+ * the same id. A response is the application-level acknowledgement: with TLS 1.3 a finished
+ * handshake proves nothing about whether the peer accepted our certificate.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Where agents open their channel on the gateway. */
+export const CHANNEL_PATH = '/agent/v1/channel';
+
+export const Capacity = z.object({
+  cpus: z.number().int().positive(),
+  memoryMiB: z.number().int().positive(),
+  sandboxSlots: z.number().int().nonnegative(),
+});
+export type Capacity = z.infer<typeof Capacity>;
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded', 'failing']),
+  problems: z.array(z.string().max(500)).max(20),
+});
+export type Health = z.infer<typeof Health>;
+
+export const Heartbeat = z.object({
+  agentVersion: z.string().max(64),
+  runscVersion: z.string().max(128).nullable(),
+  kernel: z.string().max(256),
+  platform: z.string().max(64),
+  capacity: Capacity,
+  health: Health,
+  sandboxes: z.number().int().nonnegative(),
+  certificateNotAfter: z.iso.datetime(),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/** Requests an agent sends to the control plane, with their parameters and results. */
+export const agentMethods = {
+  heartbeat: { params: Heartbeat, result: z.object({ serverTime: z.iso.datetime() }) },
+  renew: {
+    params: z.object({ csr: z.string().min(1).max(16_384) }),
+    result: z.object({ certificate: z.string(), notAfter: z.iso.datetime() }),
+  },
+} as const;
+
+/** Requests the control plane sends to an agent (pushes). */
+export const controlMethods = {
+  echo: { params: z.object({ nonce: z.string().max(256) }), result: z.object({ nonce: z.string() }) },
+} as const;
+
+export type AgentMethod = keyof typeof agentMethods;
+export type ControlMethod = keyof typeof controlMethods;
+
+export const Request = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('request'),
+  id: z.string().min(1).max(64),
+  method: z.string().min(1).max(64),
+  params: z.unknown(),
+});
+export type Request = z.infer<typeof Request>;
+
+export const ProtocolError = z.object({ code: z.string().max(64), message: z.string().max(2000) });
+
+export const Response = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('response'),
+  id: z.string().min(1).max(64),
+  ok: z.boolean(),
+  result: z.unknown().optional(),
+  error: ProtocolError.optional(),
+});
+export type Response = z.infer<typeof Response>;
+
+export const Message = z.discriminatedUnion('kind', [Request, Response]);
+export type Message = z.infer<typeof Message>;
+
+/** Close codes of the channel (4000-4999 are the application's). */
+export const CloseCode = {
+  revoked: 4403,
+  replaced: 4409,
+  protocol: 4400,
+  shutdown: 4503,
+} as const;
+
+/** Largest message either side accepts. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;

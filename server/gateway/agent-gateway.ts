@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CHANNEL_PATH, CloseCode, MAX_MESSAGE_BYTES, agentMethods, controlMethods } from '../../lib/wire/protocol';
+import { RpcPeer } from '../../lib/wire/rpc';
+import { audited } from '../audit/audited';
+import { auditEvent, type RequestMeta } from '../audit/event';
+import type { ServerContext } from '../context';
+import { recordHeartbeat } from '../hosts/record-heartbeat';
+import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
+import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
+import { buildCrl } from '../pki/crl';
+import type { AgentChannels } from './channels';
+import { RefusalAuditor, classifyTlsError } from './handshake-refusals';
+
+type Channel = { ws: WebSocket; peer: RpcPeer<typeof controlMethods, typeof agentMethods>; serial: string; hostname: string };
+
+export type AgentGateway = AgentChannels & {
+  server: https.Server;
+  setServerCertificate(pair: KeyPair): void;
+  close(): Promise<void>;
+};
+
+const PING_MS = 15_000;
+
+/**
+ * The agent gateway: a TLS 1.3-only server that demands a client certificate from the internal CA
+ * (rejectUnauthorized), refuses revoked serials in the handshake (the CA's own CRL is loaded into
+ * the TLS context) and again when the channel opens (deny list), then carries one WebSocket per
+ * agent with the request/response protocol of lib/agent.
+ */
+export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair): Promise<AgentGateway> {
+  const channels = new Map<string, Channel>();
+  const revoked = new Set<string>();
+  const refusals = new RefusalAuditor(ctx);
+  let crl = '';
+  let pair = serverPair;
+
+  const tlsOptions = () => ({
+    cert: pair.certPem,
+    key: pair.keyPem,
+    ca: ctx.pki.ca.certPem,
+    crl,
+    minVersion: 'TLSv1.3' as const,
+    maxVersion: 'TLSv1.3' as const,
+  });
+
+  const loadRevocations = async () => {
+    const rows = await ctx.db.agentCertificate.findMany({ where: { revokedAt: { not: null } }, select: { serial: true, revokedAt: true } });
+    revoked.clear();
+    for (const r of rows) revoked.add(r.serial);
+    const now = new Date();
+    crl = buildCrl(
+      ctx.pki.ca,
+      rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt ?? now })),
+      { number: Math.floor(now.getTime() / 1000), thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000) },
+    );
+  };
+  await loadRevocations();
+  const server = https.createServer({ ...tlsOptions(), requestCert: true, rejectUnauthorized: true }, (_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('the agent gateway speaks WebSocket only\n');
+  });
+  const refreshRevocations = async () => {
+    await loadRevocations();
+    server.setSecureContext(tlsOptions());
+  };
+  server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+    refusals.record(socket.remoteAddress ?? null, classifyTlsError(err), err.message);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const tlsSocket = req.socket as TLSSocket;
+    const peerAddress = tlsSocket.remoteAddress ?? null;
+    const deny = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`);
+      socket.destroy();
+    };
+    if ((req.url ?? '').split('?')[0] !== CHANNEL_PATH) return deny(404, 'Not Found');
+    const cert = tlsSocket.getPeerCertificate();
+    const serial = normalizeSerial(cert.serialNumber ?? '');
+    const uri = /URI:(spiffe:\/\/sbx\.internal\/agent\/([a-z0-9]+))/.exec(cert.subjectaltname ?? '');
+    const agentId = uri?.[2] ?? '';
+    void (async () => {
+      const row = await ctx.db.agentCertificate.findUnique({ where: { serial }, include: { agent: true } });
+      if (!row || row.agentId !== agentId || uri?.[1] !== agentUri(agentId)) {
+        refusals.record(peerAddress, 'unknown_agent', `certificate ${serial} names no enrolled agent`);
+        return deny(403, 'Forbidden');
+      }
+      if (revoked.has(serial) || row.revokedAt || row.agent.revokedAt) {
+        refusals.record(peerAddress, 'revoked', `certificate ${serial} is revoked`, { id: agentId, name: row.agent.hostname });
+        return deny(403, 'Forbidden');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => void openChannel(ws, agentId, row.agent.hostname, serial, peerAddress));
+    })().catch((err: unknown) => {
+      ctx.log.error({ err }, 'agent upgrade failed');
+      deny(503, 'Service Unavailable');
+    });
+  });
+
+  async function openChannel(ws: WebSocket, agentId: string, hostname: string, serial: string, peerAddress: string | null) {
+    const meta = (): RequestMeta => ({ actor: { type: 'agent', id: agentId, name: hostname }, sourceIp: peerAddress, userAgent: null, requestId: randomUUID() });
+    const target = { type: 'agent' as const, id: agentId, name: hostname };
+    const previous = channels.get(agentId);
+    if (previous) previous.ws.close(CloseCode.replaced, 'replaced by a newer channel');
+    const peer = new RpcPeer(
+      (text) => ws.send(text),
+      controlMethods,
+      agentMethods,
+      {
+        heartbeat: async (hb) => {
+          await recordHeartbeat(ctx, agentId, hb);
+          return { serverTime: new Date().toISOString() };
+        },
+        renew: async ({ csr }) => renewAgentCertificate(ctx, agentId, csr, meta()),
+      },
+      'c',
+    );
+    const channel: Channel = { ws, peer, serial, hostname };
+    channels.set(agentId, channel);
+    let alive = true;
+    ws.on('pong', () => (alive = true));
+    const pinger = setInterval(() => {
+      if (!alive) return ws.terminate();
+      alive = false;
+      ws.ping();
+    }, PING_MS);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(CloseCode.protocol, 'binary frames are not part of the protocol');
+      void peer.receive(data.toString()).then((ok) => {
+        if (!ok) ws.close(CloseCode.protocol, 'malformed message');
+      });
+    });
+    ws.on('close', (code, reason) => {
+      clearInterval(pinger);
+      peer.close('channel closed');
+      if (channels.get(agentId) === channel) channels.delete(agentId);
+      const stillOpen = channels.has(agentId);
+      void audited(ctx, async (tx, record) => {
+        if (!stillOpen) await tx.agent.update({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } });
+        await record(auditEvent(meta(), { action: 'agent.disconnect', details: { code, reason: reason.toString().slice(0, 200) } }, target));
+      }).catch((err: unknown) => ctx.log.error({ err }, 'could not record an agent disconnect'));
+    });
+    try {
+      await audited(ctx, async (tx, record) => {
+        await tx.agent.update({ where: { id: agentId }, data: { connected: true, lastSeenAt: new Date() } });
+        await record(auditEvent(meta(), { action: 'agent.connect', details: { serial } }, target));
+      });
+    } catch (err) {
+      // A channel that cannot be audited is not kept open.
+      ctx.log.error({ err }, 'could not audit an agent connection; closing it');
+      ws.close(CloseCode.shutdown, 'audit unavailable');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.config.agentGateway.port, ctx.config.agentGateway.host, () => resolve());
+  });
+  const crlTimer = setInterval(() => void refreshRevocations().catch(() => undefined), 6 * 3_600_000);
+  crlTimer.unref();
+
+  return {
+    server,
+    connectedIds: () => [...channels.keys()],
+    isConnected: (id) => channels.has(id),
+    disconnect(id, code, reason) {
+      const ch = channels.get(id);
+      if (!ch) return false;
+      ch.ws.close(code, reason);
+      // Do not wait for the peer's close frame: the socket goes now.
+      setTimeout(() => ch.ws.terminate(), 1000).unref();
+      return true;
+    },
+    call(id, method, params, timeoutMs) {
+      const ch = channels.get(id);
+      if (!ch) return Promise.reject(new Error(`agent ${id} is not connected`));
+      return ch.peer.call(method, params, timeoutMs);
+    },
+    refreshRevocations,
+    crlPem: () => crl,
+    setServerCertificate(next) {
+      pair = next;
+      server.setSecureContext(tlsOptions());
+    },
+    async close() {
+      clearInterval(crlTimer);
+      for (const ch of channels.values()) ch.ws.close(CloseCode.shutdown, 'control plane stopping');
+      await new Promise<void>((resolve) => {
+        setTimeout(() => {
+          for (const ch of channels.values()) ch.ws.terminate();
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }, 200);
+      });
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { ControlMethod, controlMethods } from '../../lib/wire/protocol';
+
+/** What the rest of the control plane may ask of the open agent channels. */
+export interface AgentChannels {
+  connectedIds(): string[];
+  isConnected(agentId: string): boolean;
+  /** Closes an agent's channel; true when one was open. */
+  disconnect(agentId: string, code: number, reason: string): boolean;
+  /** Sends a request to an agent and resolves with its acknowledged result. */
+  call<K extends ControlMethod>(
+    agentId: string,
+    method: K,
+    params: z.infer<(typeof controlMethods)[K]['params']>,
+    timeoutMs?: number,
+  ): Promise<z.infer<(typeof controlMethods)[K]['result']>>;
+  /** Reloads revoked serials into the deny list and the handshake's CRL. */
+  refreshRevocations(): Promise<void>;
+  /** The current signed CRL (PEM). */
+  crlPem(): string;
+}
+
+/** Stands in until the gateway is listening: nothing is connected. */
+export const noChannels: AgentChannels = {
+  connectedIds: () => [],
+  isConnected: () => false,
+  disconnect: () => false,
+  call: () => Promise.reject(new Error('the agent gateway is not running')),
+  refreshRevocations: async () => undefined,
+  crlPem: () => '',
+};
