@@ -87,7 +87,11 @@ export class AgentChannel {
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
-    const peer: Peer = new RpcPeer((text) => ws.send(text), agentMethods, controlMethods, { echo: async ({ nonce }) => ({ nonce }) }, 'a');
+    const send = (text: string) => {
+      this.log.trace({ frame: text.slice(0, 4096) }, 'frame sent');
+      ws.send(text);
+    };
+    const peer: Peer = new RpcPeer(send, agentMethods, controlMethods, { echo: async ({ nonce }) => ({ nonce }) }, 'a');
     this.peer = peer;
     let revoked = false;
     ws.on('open', () => {

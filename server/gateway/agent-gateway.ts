@@ -67,7 +67,9 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
     server.setSecureContext(tlsOptions());
   };
   server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-    refusals.record(socket.remoteAddress ?? null, classifyTlsError(err), err.message);
+    const verify = socket.authorizationError;
+    const detail = verify ? `certificate verification failed: ${String(verify)}` : err.message;
+    refusals.record(socket.remoteAddress ?? null, classifyTlsError(err, verify), detail);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -129,7 +131,9 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
     }, PING_MS);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(CloseCode.protocol, 'binary frames are not part of the protocol');
-      void peer.receive(data.toString()).then((ok) => {
+      const text = data.toString();
+      ctx.log.trace({ agentId, frame: text.slice(0, 4096) }, 'agent frame received');
+      void peer.receive(text).then((ok) => {
         if (!ok) ws.close(CloseCode.protocol, 'malformed message');
       });
     });

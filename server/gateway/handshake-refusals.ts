@@ -5,8 +5,27 @@ import type { ServerContext } from '../context';
 
 export type RefusalReason = 'protocol_version' | 'no_certificate' | 'unknown_ca' | 'expired' | 'revoked' | 'unknown_agent' | 'other';
 
-/** Names why OpenSSL refused a client's handshake, from the error Node reports on the server. */
-export function classifyTlsError(error: Error & { code?: string }): RefusalReason {
+const byVerifyCode: Record<string, RefusalReason> = {
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'expired',
+  CERT_REVOKED: 'revoked',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown_ca',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown_ca',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown_ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown_ca',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown_ca',
+  CERT_SIGNATURE_FAILURE: 'unknown_ca',
+};
+
+/**
+ * Names why a client's handshake was refused. OpenSSL itself refuses bad protocol versions and
+ * missing certificates (with an alert); a certificate that fails verification (unknown CA,
+ * expired, revoked by the CRL) completes the TLS 1.3 handshake and Node then drops the socket,
+ * leaving the verification code in `authorizationError`.
+ */
+export function classifyTlsError(error: Error & { code?: string }, authorizationError?: string | Error): RefusalReason {
+  const verifyCode = typeof authorizationError === 'string' ? authorizationError : (authorizationError as { code?: string } | undefined)?.code;
+  if (verifyCode && byVerifyCode[verifyCode]) return byVerifyCode[verifyCode];
   const text = `${error.code ?? ''} ${error.message}`.toLowerCase();
   if (/unsupported.?protocol|wrong.?version|version.?too.?low|protocol.?version/.test(text)) return 'protocol_version';
   if (/did.?not.?return.?a.?certificate|peer_did_not_return|certificate required|no.?certificate/.test(text)) return 'no_certificate';
