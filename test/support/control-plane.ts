@@ -39,7 +39,8 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
   let child: ChildProcess;
   let out = '';
   const launch = async () => {
-    out = '';
+    // Output accumulates across restarts; each launch waits for its own start-up line.
+    const from = out.length;
     child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: root,
       env: {
@@ -62,7 +63,7 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${out}`)), 90_000);
       const check = setInterval(() => {
-        if (out.includes('Console: ')) {
+        if (out.slice(from).includes('Console: ')) {
           clearInterval(check);
           clearTimeout(timer);
           resolve();
