@@ -78,6 +78,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `expected ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown field(s) ${issue.keys.join(', ')}`;
+    case 'invalid_key':
+    case 'invalid_element': {
+      // The record key or map element itself failed: say what was expected of it.
+      const inner = issue.issues[0];
+      return inner ? describeIssue(inner) : issue.message;
+    }
     default:
       return issue.message;
   }

@@ -11,7 +11,7 @@ import { SignOutButton } from './sign-out-button';
 type NavItem = { href: string; label: string; permission: Permission; soon?: boolean };
 
 const nav: NavItem[] = [
-  { href: '/hosts', label: 'Hosts', permission: 'hosts.read', soon: true },
+  { href: '/hosts', label: 'Hosts', permission: 'hosts.read' },
   { href: '/sandboxes', label: 'Sandboxes', permission: 'sandboxes.read', soon: true },
   { href: '/policies', label: 'Policies', permission: 'policies.read', soon: true },
   { href: '/keys', label: 'Keys', permission: 'keys.read', soon: true },

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { runAgent, tempStateDir } from '../support/agent';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
@@ -110,6 +111,43 @@ test.describe.serial('console', () => {
     await expect(actions.nth(0)).toHaveAttribute('data-action', 'apikey.revoke');
     await expect(actions.nth(1)).toHaveAttribute('data-action', 'apikey.create');
     await expect(page.getByTestId('audit-table')).toContainText('user.create');
+  });
+});
+
+test.describe.serial('hosts', () => {
+  test('add a host: the join command is shown once, the host appears live, then is revoked', async ({ page }) => {
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Hosts' }).click();
+    await expect(page.getByText('No hosts yet')).toBeVisible();
+    await page.getByRole('button', { name: 'Add host' }).click();
+    await page.getByLabel('Labels').fill('Bad Key=x');
+    await page.getByRole('button', { name: 'Create join token' }).click();
+    await expect(page.locator('.field[data-invalid=true] .error')).toContainText('label key');
+    await page.getByLabel('Labels').fill('zone=eu-1, tier=gpu');
+    await page.getByRole('button', { name: 'Create join token' }).click();
+    const command = (await page.getByTestId('join-command').textContent()) ?? '';
+    expect(command).toMatch(/sbx-agent join --url https:\/\/localhost:\d+ --token sbxj1\./);
+    const token = /--token (\S+)/.exec(command)?.[1] ?? '';
+
+    const state = tempStateDir();
+    const join = runAgent(state, ['join', '--url', `https://127.0.0.1:${cp.port}`, '--token', token, '--hostname', 'e2e-host']);
+    expect(await join.exit).toBe(0);
+    const agent = runAgent(state, ['run']);
+    try {
+      // No reload: the page polls and the host shows up online by itself.
+      const row = page.getByTestId('host-row-e2e-host');
+      await expect(row).toContainText('online', { timeout: 15_000 });
+      await expect(row).toContainText('zone=eu-1');
+      await expect(row).toContainText('runsc');
+      await row.getByRole('link', { name: 'e2e-host' }).click();
+      await expect(page.getByTestId('host-detail')).toContainText('sandbox slots');
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Revoke host' }).click();
+      await expect(page.getByTestId('host-detail')).toContainText('revoked');
+      expect(await agent.exit).toBe(77);
+    } finally {
+      await agent.stop();
+    }
   });
 });
 

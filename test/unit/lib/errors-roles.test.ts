@@ -53,3 +53,13 @@ describe('home page by role', () => {
     expect(homePathFor('developer')).toBe('/api-keys');
   });
 });
+
+describe('errors for record keys', () => {
+  it('says what was expected of a bad label key', async () => {
+    const { CreateJoinTokenBody } = await import('../../../lib/api/hosts');
+    const r = CreateJoinTokenBody.safeParse({ labels: { 'Bad Key': 'x' } });
+    const e = fromZodError((r as { error: z.ZodError }).error);
+    expect(e.field).toBe('labels.Bad Key');
+    expect(e.message).toBe('labels.Bad Key: expected a label key of lower-case letters, digits, . _ / -');
+  });
+});
