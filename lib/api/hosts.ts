@@ -74,3 +74,14 @@ export const HostView = z.object({
   renewalOverdue: z.boolean(),
 });
 export type HostView = z.infer<typeof HostView>;
+
+/** Parses `k=v, k2=v2` (as typed in the console or the CLI) into labels; the schema checks them after. */
+export function parseLabelText(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new Error(`expected key=value, got "${part}"`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}

@@ -3,21 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import type { CreatedJoinToken, HostView } from '@/lib/api/hosts';
+import { parseLabelText, type CreatedJoinToken, type HostView } from '@/lib/api/hosts';
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, EmptyState, PageHead, Time } from '../../_ui/common';
 import { Field } from '../../_ui/field';
 import { CertificateCell, HostStatus, LabelList } from './host-parts';
-
-/** Parses `k=v, k2=v2` into labels; the server validates keys and values. */
-function parseLabels(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [k, ...v] = part.split('=');
-    out[(k ?? '').trim()] = v.join('=').trim();
-  }
-  return out;
-}
 
 export default function HostsPage() {
   const qc = useQueryClient();
@@ -69,16 +59,23 @@ export default function HostsPage() {
 function AddHost({ onDone }: { onDone: () => void }) {
   const [labels, setLabels] = useState('');
   const [ttl, setTtl] = useState('15');
+  const [typed, setTyped] = useState<string | undefined>();
   const create = useMutation({
-    mutationFn: () => api<CreatedJoinToken>('/hosts/join-tokens', { method: 'POST', body: { labels: parseLabels(labels), ttlMinutes: Number(ttl) } }),
+    mutationFn: () => api<CreatedJoinToken>('/hosts/join-tokens', { method: 'POST', body: { labels: parseLabelText(labels), ttlMinutes: Number(ttl) } }),
     onSuccess: onDone,
   });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate();
+    try {
+      parseLabelText(labels);
+      setTyped(undefined);
+      create.mutate();
+    } catch (error) {
+      setTyped((error as Error).message);
+    }
   };
   const err = create.error;
-  const labelError = err instanceof ApiError && err.field?.startsWith('labels') ? err.message : undefined;
+  const labelError = typed ?? (err instanceof ApiError && err.field?.startsWith('labels') ? err.message : undefined);
   return (
     <div className="card">
       <h2>Add a host</h2>

@@ -1,0 +1,47 @@
+/**
+ * `sbx`, the appliance's command-line client. It finds the appliance from --url, SBX_URL or
+ * ~/.config/sbx/config.json, and authenticates with SBX_API_KEY (or apiKey in that file).
+ */
+import { SbxError } from '../errors';
+import { UsageError, type Command } from './command';
+import { hostList } from './commands/host-list';
+import { hostRevoke } from './commands/host-revoke';
+import { hostTokenCreate } from './commands/host-token-create';
+
+const commands: Record<string, Command> = {
+  'host list': hostList,
+  'host token create': hostTokenCreate,
+  'host revoke': hostRevoke,
+};
+
+function usage(): string {
+  return ['usage:', ...Object.values(commands).map((c) => `  ${c.usage}`), '', 'global options: --url URL  --ca-file FILE  --json'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const name = Object.keys(commands)
+    .sort((a, b) => b.length - a.length)
+    .find((n) => n.split(' ').every((w, i) => argv[i] === w));
+  const command = name ? commands[name] : undefined;
+  if (!name || !command) {
+    console.error(usage());
+    return 2;
+  }
+  try {
+    await command.run(argv.slice(name.split(' ').length), { out: (s) => console.log(s) });
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`sbx ${name}: ${error.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    if (error instanceof SbxError) {
+      console.error(`sbx ${name}: ${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`);
+      return 1;
+    }
+    console.error(`sbx ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ErrorBody } from '../lib/errors';
+import { InvalidArgumentError, InternalError, sbxErrorFor } from './errors';
+
+/** Where the SDK finds the appliance: explicit options, then the environment, then the config file. */
+export type ClientOptions = {
+  /** The console URL, e.g. https://sandbox.example.com:8443 (env SBX_URL). */
+  url?: string;
+  /** An API key, `sbx_<id>_<secret>` (env SBX_API_KEY). */
+  apiKey?: string;
+  /** PEM file of the appliance's CA (env SBX_CA_FILE); without it the system's trust store is used. */
+  caFile?: string;
+};
+
+const FileConfig = z.object({ url: z.string().optional(), apiKey: z.string().optional(), caFile: z.string().optional() });
+
+/** The config file: $SBX_CONFIG, else ~/.config/sbx/config.json. */
+export function configFilePath(env: Record<string, string | undefined> = process.env): string {
+  return env.SBX_CONFIG ?? path.join(os.homedir(), '.config', 'sbx', 'config.json');
+}
+
+export function resolveOptions(opts: ClientOptions, env: Record<string, string | undefined> = process.env) {
+  const file = configFilePath(env);
+  let fromFile: z.infer<typeof FileConfig> = {};
+  if (fs.existsSync(file)) {
+    const parsed = FileConfig.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new InvalidArgumentError('invalid_argument', `${file}: expected { url, apiKey, caFile }`, 0, 'config', undefined);
+    fromFile = parsed.data;
+  }
+  // An empty setting counts as unset, so `SBX_URL= sbx ...` falls through to the file.
+  const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '');
+  const url = pick(opts.url, env.SBX_URL, fromFile.url);
+  const apiKey = pick(opts.apiKey, env.SBX_API_KEY, fromFile.apiKey);
+  const caFile = pick(opts.caFile, env.SBX_CA_FILE, fromFile.caFile);
+  if (!url) throw new InvalidArgumentError('invalid_argument', `no appliance URL: pass --url, set SBX_URL or write it to ${file}`, 0, 'url', undefined);
+  if (!apiKey) throw new InvalidArgumentError('invalid_argument', `no API key: set SBX_API_KEY or write apiKey to ${file}`, 0, 'apiKey', undefined);
+  return { url: url.replace(/\/$/, ''), apiKey, ca: caFile ? fs.readFileSync(caFile, 'utf8') : undefined };
+}
+
+/**
+ * A minimal client of the appliance's HTTP API over TLS 1.3. Failures come back as the SDK's
+ * error classes, one per API error code.
+ */
+export class SbxClient {
+  private readonly url: string;
+  private readonly apiKey: string;
+  private readonly ca: string | undefined;
+
+  constructor(opts: ClientOptions = {}) {
+    const r = resolveOptions(opts);
+    this.url = r.url;
+    this.apiKey = r.apiKey;
+    this.ca = r.ca;
+  }
+
+  /** Calls `/api/v1${path}` and validates the answer with `schema`. */
+  request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+    const u = new URL(`${this.url}/api/v1${apiPath}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        {
+          host: u.hostname.replace(/^\[|\]$/g, ''),
+          port: u.port || 443,
+          path: `${u.pathname}${u.search}`,
+          method,
+          minVersion: 'TLSv1.3',
+          ...(this.ca ? { ca: this.ca } : {}),
+          headers: {
+            authorization: `Bearer ${this.apiKey}`,
+            accept: 'application/json',
+            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          },
+          timeout: 30_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              return reject(new InternalError('internal', `the appliance answered HTTP ${res.statusCode} with no JSON`, res.statusCode ?? 0, undefined, undefined));
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 400) {
+              const err = ErrorBody.safeParse(json);
+              return reject(
+                err.success
+                  ? sbxErrorFor(err.data.error.code, err.data.error.message, status, err.data.error.field, err.data.error.requestId)
+                  : new InternalError('internal', `the appliance answered HTTP ${status}`, status, undefined, undefined),
+              );
+            }
+            const parsed = schema.safeParse(json);
+            if (!parsed.success) return reject(new InternalError('internal', 'the appliance answered in an unexpected shape', status, undefined, undefined));
+            resolve(parsed.data);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${u.host} within 30 s`)));
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
