@@ -123,6 +123,15 @@ describe('a running agent', () => {
     for (const h of haystacks) for (const line of lines) expect(h.includes(line)).toBe(false);
   });
 
+  it('stops cleanly on SIGTERM and comes back when started again', async () => {
+    expect(await agent.stop()).toBe(0);
+    await waitForHost(admin, agentId, (h) => h.status === 'offline');
+    expect((await audit('action=agent.disconnect'))[0]).toMatchObject({ details: { code: 1000 } });
+    agent = runAgent(path.join(work, 'a1'), ['run']);
+    agents.push(agent);
+    await waitForHost(admin, agentId, (h) => h.status === 'online');
+  });
+
   it('is cut off within 5 seconds of being revoked, and stops for good', async () => {
     const t0 = Date.now();
     const r = await admin.post(`/api/v1/hosts/${agentId}/revoke`);
