@@ -7,6 +7,7 @@ import { Role } from '@/lib/roles';
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, Badge, EmptyState, PageHead, Time } from '../../_ui/common';
 import { Field } from '../../_ui/field';
+import { QueryState } from '../../_ui/query-state';
 
 function status(k: ApiKeyView) {
   if (k.revokedAt) return <Badge tone="danger">revoked</Badge>;
@@ -27,19 +28,19 @@ export default function ApiKeysPage() {
       <CreateKeyForm onDone={() => void qc.invalidateQueries({ queryKey: ['api-keys'] })} />
       {revoke.error ? <Alert kind="error">{(revoke.error as Error).message}</Alert> : null}
       <div className="card flush">
-        {keys.isPending ? (
-          <EmptyState title="Loading keys…"> </EmptyState>
-        ) : keys.error ? (
-          <Alert kind="error">{(keys.error as Error).message}</Alert>
-        ) : keys.data.apiKeys.length === 0 ? (
-          <EmptyState title="No API keys">Create one above to use the SDK or the CLI.</EmptyState>
-        ) : (
+        <QueryState
+          query={keys}
+          loading="Loading keys…"
+          isEmpty={(d) => d.apiKeys.length === 0}
+          empty={<EmptyState title="No API keys">Create one above to use the SDK or the CLI.</EmptyState>}
+        >
+          {(data) => (
           <table className="table">
             <thead>
               <tr><th>Name</th><th>Key</th><th>Role</th><th>Owner</th><th>Status</th><th>Expires</th><th>Last used</th><th /></tr>
             </thead>
             <tbody>
-              {keys.data.apiKeys.map((k) => (
+              {data.apiKeys.map((k) => (
                 <tr key={k.id} data-testid={`key-row-${k.name}`}>
                   <td><b>{k.name}</b></td>
                   <td className="mono">{k.prefix}_…</td>
@@ -61,7 +62,8 @@ export default function ApiKeysPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </div>
     </>
   );

@@ -7,6 +7,7 @@ import { parseLabelText, type CreatedJoinToken, type HostView } from '@/lib/api/
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, EmptyState, PageHead, Time } from '../../_ui/common';
 import { Field } from '../../_ui/field';
+import { QueryState } from '../../_ui/query-state';
 import { CertificateCell, HostStatus, LabelList } from './host-parts';
 
 export default function HostsPage() {
@@ -26,19 +27,19 @@ export default function HostsPage() {
       />
       {adding ? <AddHost onDone={() => void qc.invalidateQueries({ queryKey: ['hosts'] })} /> : null}
       <div className="card flush">
-        {hosts.isPending ? (
-          <EmptyState title="Loading hosts…"> </EmptyState>
-        ) : hosts.error ? (
-          <Alert kind="error">{(hosts.error as Error).message}</Alert>
-        ) : hosts.data.hosts.length === 0 ? (
-          <EmptyState title="No hosts yet">Add a host to create a join token and the command to run on it.</EmptyState>
-        ) : (
+        <QueryState
+          query={hosts}
+          loading="Loading hosts…"
+          isEmpty={(d) => d.hosts.length === 0}
+          empty={<EmptyState title="No hosts yet">Add a host to create a join token and the command to run on it.</EmptyState>}
+        >
+          {(data) => (
           <table className="table" data-testid="hosts-table">
             <thead>
               <tr><th>Host</th><th>Labels</th><th>Status</th><th>Versions</th><th>Certificate</th><th>Sandboxes</th></tr>
             </thead>
             <tbody>
-              {hosts.data.hosts.map((h) => (
+              {data.hosts.map((h) => (
                 <tr key={h.id} data-testid={`host-row-${h.hostname}`}>
                   <td><Link href={`/hosts/${h.id}`}><b>{h.hostname}</b></Link><div className="muted mono">{h.id}</div></td>
                   <td><LabelList labels={h.labels} /></td>
@@ -50,7 +51,8 @@ export default function HostsPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </div>
     </>
   );

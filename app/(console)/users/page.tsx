@@ -7,6 +7,7 @@ import { Role } from '@/lib/roles';
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, Badge, EmptyState, PageHead, Time } from '../../_ui/common';
 import { Field } from '../../_ui/field';
+import { QueryState } from '../../_ui/query-state';
 
 export default function UsersPage() {
   const qc = useQueryClient();
@@ -27,19 +28,19 @@ export default function UsersPage() {
       {showCreate ? <CreateUserForm onDone={() => void qc.invalidateQueries({ queryKey: ['users'] })} /> : null}
       {update.error ? <Alert kind="error">{(update.error as Error).message}</Alert> : null}
       <div className="card flush">
-        {users.isPending ? (
-          <EmptyState title="Loading users…"> </EmptyState>
-        ) : users.error ? (
-          <Alert kind="error">{(users.error as Error).message}</Alert>
-        ) : users.data.users.length === 0 ? (
-          <EmptyState title="No users yet">Create the first one above.</EmptyState>
-        ) : (
+        <QueryState
+          query={users}
+          loading="Loading users…"
+          isEmpty={(d) => d.users.length === 0}
+          empty={<EmptyState title="No users yet">Create the first one above.</EmptyState>}
+        >
+          {(data) => (
           <table className="table">
             <thead>
               <tr><th>User</th><th>Role</th><th>Status</th><th>Last sign-in</th><th /></tr>
             </thead>
             <tbody>
-              {users.data.users.map((u) => (
+              {data.users.map((u) => (
                 <tr key={u.id} data-testid={`user-row-${u.username}`}>
                   <td><b>{u.displayName}</b><div className="muted mono">{u.username}</div></td>
                   <td>
@@ -75,7 +76,8 @@ export default function UsersPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </div>
     </>
   );
