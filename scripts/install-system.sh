@@ -14,7 +14,8 @@ fi
 
 missing=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in nftables iproute2; do have_pkg "$p" || missing+=("$p"); done
+# tini is the sandboxes' init; python3 (Debian's, in /usr) is in the default image.
+for p in nftables iproute2 tini python3; do have_pkg "$p" || missing+=("$p"); done
 [ "$want_tests" = 1 ] && { have_pkg chromium || missing+=(chromium); }
 
 runsc_ok=0

@@ -1,0 +1,58 @@
+import type { ImagePaths } from './host-image';
+import type { SandboxSpec } from './types';
+
+export const SANDBOX_USER = '1000:1000';
+export const SANDBOX_HOME = '/home/user';
+const BASE_PATH = 'PATH=/usr/local/bin:/usr/bin:/bin';
+
+/** The cgroup of a sandbox, under the agent's own parent. */
+export function cgroupPath(id: string): string {
+  return `/sbx/${id}`;
+}
+
+/**
+ * The OCI runtime spec of a sandbox: a read-only root, the host's /usr bound read-only, a
+ * generated /etc, size-bounded tmpfs for /tmp and the user's home (the writable layer), no
+ * capabilities, no network namespace of the host, cgroup limits for memory, pids and CPU. Its
+ * first process is tini, a tiny init that reaps orphans and keeps the sandbox alive.
+ */
+export function buildOciSpec(spec: SandboxSpec, image: ImagePaths): object {
+  const env = [BASE_PATH, `HOME=${SANDBOX_HOME}`, ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      user: { uid: 0, gid: 0 },
+      args: ['/usr/bin/tini', '-s', '--', '/bin/sleep', 'infinity'],
+      env,
+      cwd: '/',
+      noNewPrivileges: true,
+      capabilities: { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 }],
+    },
+    root: { path: image.rootfs, readonly: true },
+    hostname: 'sandbox',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+      { destination: '/usr', type: 'bind', source: '/usr', options: ['rbind', 'ro', 'nosuid', 'nodev'] },
+      { destination: '/etc', type: 'bind', source: image.etc, options: ['rbind', 'ro'] },
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', `size=${Math.max(1, Math.floor(spec.diskMiB / 2))}m`, 'mode=1777'] },
+      {
+        destination: SANDBOX_HOME,
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'nodev', `size=${spec.diskMiB}m`, 'mode=0755', 'uid=1000', 'gid=1000'],
+      },
+    ],
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      cgroupsPath: cgroupPath(spec.id),
+      resources: {
+        memory: { limit: spec.memoryMiB * 1024 * 1024 },
+        pids: { limit: spec.pids },
+        cpu: { quota: Math.round(spec.cpus * 100_000), period: 100_000 },
+      },
+    },
+  };
+}

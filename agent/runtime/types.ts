@@ -1,0 +1,60 @@
+/** What a sandbox is made with. Limits are enforced by the cgroup (memory, pids, CPU) and tmpfs sizes. */
+export type SandboxSpec = {
+  id: string;
+  image: string;
+  cpus: number;
+  memoryMiB: number;
+  pids: number;
+  diskMiB: number;
+  env: Record<string, string>;
+};
+
+export type ExecSpec = {
+  cmd: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** `uid:gid`; the sandbox's unprivileged user (1000:1000) by default. */
+  user?: string;
+  timeoutMs?: number;
+  stdin?: NodeJS.ReadableStream | string;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+};
+
+/**
+ * How a command ended: its exact exit code, or the signal that killed it; `timedOut` when the
+ * runtime killed it at its deadline; `memoryLimitExceeded` when the sandbox's cgroup ran out.
+ */
+export type ExecResult = {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  memoryLimitExceeded: boolean;
+  durationMs: number;
+};
+
+/** A failure of the runtime itself (runsc missing, a command that could not start), never a command's exit. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: 'runtime_missing' | 'not_found' | 'start_failed' | 'exec_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+/** The sandbox runtime the agent drives; runsc (gVisor) is the only implementation for real work. */
+export interface SandboxRuntime {
+  create(spec: SandboxSpec): Promise<void>;
+  exec(id: string, spec: ExecSpec): Promise<ExecResult>;
+  /** Stops a sandbox at once; its tear-down (state, cgroups, bundle) finishes in the background. */
+  destroy(id: string): Promise<void>;
+  list(): Promise<string[]>;
+  /** Whether the sandbox's cgroup recorded an out-of-memory kill. */
+  memoryLimitExceeded(id: string): boolean;
+  /** Removes what a crash left behind; returns the ids it cleaned. */
+  reconcile(keep: ReadonlySet<string>): Promise<string[]>;
+  /** Resolves once every pending tear-down has finished. */
+  drain(): Promise<void>;
+}

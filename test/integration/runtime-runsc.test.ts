@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSandboxId } from '../../agent/runtime/ids';
+import { RunscRuntime } from '../../agent/runtime/runsc-runtime';
+import { RuntimeError, type ExecSpec, type SandboxSpec } from '../../agent/runtime/types';
+
+let rt: RunscRuntime;
+let stateDir: string;
+const live: string[] = [];
+
+function spec(over: Partial<SandboxSpec> = {}): SandboxSpec {
+  return { id: newSandboxId(), image: 'debian-host', cpus: 1, memoryMiB: 256, pids: 128, diskMiB: 64, env: {}, ...over };
+}
+
+async function sandbox(over: Partial<SandboxSpec> = {}): Promise<string> {
+  const s = spec(over);
+  await rt.create(s);
+  live.push(s.id);
+  return s.id;
+}
+
+async function run(id: string, cmd: string[], opts: Partial<ExecSpec> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const r = await rt.exec(id, { cmd, onStdout: (d) => (stdout += d.toString()), onStderr: (d) => (stderr += d.toString()), ...opts });
+  return { ...r, stdout, stderr };
+}
+
+let shared: string;
+beforeAll(async () => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-runtime-'));
+  rt = await RunscRuntime.open({ stateDir, platform: 'systrap' });
+  shared = await sandbox({ env: { GREETING: 'hello' } });
+});
+afterAll(async () => {
+  for (const id of live) await rt.destroy(id);
+  await rt.drain();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('runsc runtime (real gVisor)', () => {
+  it('runs python3 and prints 42', async () => {
+    const r = await run(shared, ['python3', '-c', 'print(6*7)']);
+    expect(r).toMatchObject({ exitCode: 0, signal: null, timedOut: false, stdout: '42\n' });
+  });
+
+  it("shows gVisor's kernel, not the host's", async () => {
+    const r = await run(shared, ['uname', '-r']);
+    expect(r.stdout.trim()).not.toBe(os.release());
+    expect(r.stdout.trim()).toMatch(/^4\.4\.0/);
+  });
+
+  it('shows no host secret: no /etc/shadow, /root, /var, other homes, or host environment', async () => {
+    const r = await run(shared, ['sh', '-c', 'ls -a /; echo ---; ls /home; echo ---; env; echo ---; cat /etc/shadow; ls /root /var']);
+    const [rootDir, homes, env] = r.stdout.split('---\n');
+    expect(rootDir?.split('\n')).not.toContain('root');
+    expect(rootDir?.split('\n')).not.toContain('var');
+    expect(homes?.trim()).toBe('user');
+    expect(env).toContain('GREETING=hello');
+    expect(env).not.toContain(`HOSTNAME=${os.hostname()}`);
+    for (const name of Object.keys(process.env).filter((k) => !['PATH', 'HOME', 'PWD', 'SHLVL', '_', 'HOSTNAME'].includes(k))) {
+      expect(env).not.toMatch(new RegExp(`^${name}=`, 'm'));
+    }
+    expect(r.stderr).toMatch(/\/etc\/shadow: No such file/);
+    expect(r.stderr).toMatch(/\/root.*No such file/);
+    expect(r.exitCode).not.toBe(0);
+    const writeUsr = await run(shared, ['sh', '-c', 'echo x > /usr/evil'], { user: '0:0' });
+    expect(writeUsr.exitCode).not.toBe(0);
+    expect(writeUsr.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('runs as the unprivileged sandbox user by default, with explicit env, cwd and user', async () => {
+    expect((await run(shared, ['id', '-u'])).stdout.trim()).toBe('1000');
+    expect((await run(shared, ['pwd'])).stdout.trim()).toBe('/home/user');
+    const r = await run(shared, ['sh', '-c', 'echo "$A $(pwd) $(id -u)"'], { env: { A: 'b' }, cwd: '/tmp', user: '0:0' });
+    expect(r.stdout.trim()).toBe('b /tmp 0');
+  });
+
+  it('keeps stdout and stderr apart and feeds stdin', async () => {
+    const r = await run(shared, ['sh', '-c', 'echo out; echo err >&2; cat'], { stdin: 'piped\n' });
+    expect(r.stdout).toBe('out\npiped\n');
+    expect(r.stderr).toBe('err\n');
+  });
+
+  it('reports exit codes exactly and tells a signal from a runtime failure', async () => {
+    expect((await run(shared, ['sh', '-c', 'exit 3'])).exitCode).toBe(3);
+    expect((await run(shared, ['sh', '-c', 'exit 255'])).exitCode).toBe(255);
+    const killed = await run(shared, ['sh', '-c', 'kill -TERM $$']);
+    expect(killed).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+    await expect(rt.exec(shared, { cmd: ['/no/such/binary'] })).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.exec('sbx-aaaaaaaaaaaaaaaaaaaa', { cmd: ['true'] })).rejects.toMatchObject({ code: 'exec_failed' });
+  });
+
+  it('kills a command at its timeout and the sandbox goes on', async () => {
+    const t0 = Date.now();
+    const r = await run(shared, ['sleep', '30'], { timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((await run(shared, ['echo', 'still here'])).stdout).toBe('still here\n');
+  });
+
+  it('ends a sandbox that goes past its memory limit and says so', async () => {
+    const small = await sandbox({ memoryMiB: 64 });
+    const r = await run(small, ['python3', '-c', 'x = bytearray(256 * 1024 * 1024); print(len(x))'], { timeoutMs: 20_000 });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.memoryLimitExceeded).toBe(true);
+    expect(rt.memoryLimitExceeded(shared)).toBe(false);
+  });
+
+  it('contains a fork bomb: the pids limit holds and other sandboxes go on', async () => {
+    const bomb = await sandbox({ pids: 96 });
+    await run(bomb, ['sh', '-c', 'f() { f | f & }; f; sleep 2'], { timeoutMs: 15_000 });
+    // The cgroup refused forks at its limit: the bomb hit the wall instead of the host.
+    const events = fs.readFileSync(path.join('/sys/fs/cgroup/pids/sbx', bomb, 'pids.events'), 'utf8');
+    expect(Number(/max (\d+)/.exec(events)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(Number(fs.readFileSync(path.join('/sys/fs/cgroup/pids/sbx', bomb, 'pids.current'), 'utf8'))).toBeLessThanOrEqual(96);
+    const other = await run(shared, ['python3', '-c', 'print("fine")'], { timeoutMs: 10_000 });
+    expect(other.stdout).toBe('fine\n');
+  });
+
+  it('tears a sandbox down completely: runsc state, bundle and cgroups', async () => {
+    const id = await sandbox();
+    expect(await rt.list()).toContain(id);
+    await rt.destroy(id);
+    await rt.drain();
+    expect(await rt.list()).not.toContain(id);
+    expect(fs.existsSync(path.join(stateDir, 'bundles', id))).toBe(false);
+    expect(fs.existsSync(path.join('/sys/fs/cgroup/memory/sbx', id))).toBe(false);
+    expect(fs.existsSync(path.join('/sys/fs/cgroup/pids/sbx', id))).toBe(false);
+  });
+
+  it('reconciles: leftovers of a crash are removed, the sandboxes still wanted are kept', async () => {
+    const orphan = await sandbox();
+    const removed = await rt.reconcile(new Set(live.filter((id) => id !== orphan)));
+    expect(removed).toEqual([orphan]);
+    expect(await rt.list()).not.toContain(orphan);
+    expect(await rt.list()).toContain(shared);
+  });
+});
+
+describe('without runsc', () => {
+  it('refuses to start and says how to install it', async () => {
+    await expect(RunscRuntime.open({ stateDir, platform: 'systrap', runsc: '/nonexistent/runsc' })).rejects.toThrow(
+      'apt-get install -t bookworm-backports runsc',
+    );
+  });
+});

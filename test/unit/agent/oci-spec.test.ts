@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { buildOciSpec } from '../../../agent/runtime/oci-spec';
+
+type Spec = {
+  process: { args: string[]; env: string[]; capabilities: Record<string, string[]>; noNewPrivileges: boolean };
+  root: { readonly: boolean };
+  mounts: { destination: string; type: string; source: string; options?: string[] }[];
+  linux: { namespaces: { type: string }[]; cgroupsPath: string; resources: { memory: { limit: number }; pids: { limit: number }; cpu: { quota: number } } };
+};
+
+const spec = buildOciSpec(
+  { id: 'sbx-aaaaaaaaaaaaaaaaaaaa', image: 'debian-host', cpus: 1.5, memoryMiB: 512, pids: 200, diskMiB: 128, env: { A: 'b' } },
+  { rootfs: '/img/rootfs', etc: '/img/etc' },
+) as Spec;
+
+describe('OCI spec of a sandbox', () => {
+  it('starts tini as the init, with no capabilities and no new privileges', () => {
+    expect(spec.process.args.slice(0, 3)).toEqual(['/usr/bin/tini', '-s', '--']);
+    expect(spec.process.noNewPrivileges).toBe(true);
+    for (const set of Object.values(spec.process.capabilities)) expect(set).toEqual([]);
+    expect(spec.process.env).toContain('A=b');
+  });
+
+  it('has a read-only root, the host /usr read-only, and only bounded tmpfs writable', () => {
+    expect(spec.root.readonly).toBe(true);
+    const usr = spec.mounts.find((m) => m.destination === '/usr');
+    expect(usr?.options).toContain('ro');
+    const writable = spec.mounts.filter((m) => m.type === 'tmpfs' && m.destination !== '/dev');
+    expect(writable.map((m) => m.destination).sort()).toEqual(['/home/user', '/tmp']);
+    expect(writable.find((m) => m.destination === '/home/user')?.options).toContain('size=128m');
+    const binds = spec.mounts.filter((m) => m.type === 'bind').map((m) => m.source);
+    expect(binds).toEqual(['/usr', '/img/etc']);
+  });
+
+  it('limits memory, pids and CPU in its own cgroup, without the host network namespace', () => {
+    expect(spec.linux.resources.memory.limit).toBe(512 * 1024 * 1024);
+    expect(spec.linux.resources.pids.limit).toBe(200);
+    expect(spec.linux.resources.cpu.quota).toBe(150_000);
+    expect(spec.linux.cgroupsPath).toBe('/sbx/sbx-aaaaaaaaaaaaaaaaaaaa');
+    expect(spec.linux.namespaces.map((n) => n.type)).not.toContain('network');
+  });
+});
