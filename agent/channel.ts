@@ -7,6 +7,7 @@ import { RpcPeer } from '../lib/wire/rpc';
 import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
 import { certificateRequestPem, newPrivateKeyPem } from './keys';
+import type { SandboxManager } from './sandboxes/manager';
 import { agentFiles, writeAtomic, type AgentIdentity } from './state';
 
 export const AGENT_VERSION = '0.1.0';
@@ -48,6 +49,8 @@ export class AgentChannel {
     private readonly identity: AgentIdentity,
     private readonly config: AgentConfig,
     private readonly log: Logger,
+    private readonly sandboxes: SandboxManager,
+    private readonly runtimeProblem: string | null,
   ) {}
 
   start(): void {
@@ -91,8 +94,23 @@ export class AgentChannel {
       this.log.trace({ frame: text.slice(0, 4096) }, 'frame sent');
       ws.send(text);
     };
-    const peer: Peer = new RpcPeer(send, agentMethods, controlMethods, { echo: async ({ nonce }) => ({ nonce }) }, 'a');
+    const sandboxes = this.sandboxes;
+    const peer: Peer = new RpcPeer(
+      send,
+      agentMethods,
+      controlMethods,
+      {
+        echo: async ({ nonce }) => ({ nonce }),
+        'sandbox.create': (p) => sandboxes.create(p),
+        'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
+        'sandbox.kill': ({ id }) => sandboxes.kill(id),
+      },
+      'a',
+    );
     this.peer = peer;
+    sandboxes.onStopped = (id, reason) => {
+      if (this.peer === peer) peer.emit('sandbox.stopped', { id, reason });
+    };
     let revoked = false;
     ws.on('open', () => {
       this.log.info({ gateway: this.identity.gatewayUrl }, 'channel open');
@@ -136,8 +154,8 @@ export class AgentChannel {
         kernel: kernel(),
         platform: `${process.platform}/${process.arch}`,
         capacity: capacity(this.config.sandboxSlots),
-        health: health(runsc),
-        sandboxes: 0,
+        health: health(runsc, this.runtimeProblem),
+        sandboxes: this.sandboxes.count,
         certificateNotAfter: new Date(x509.validTo).toISOString(),
       });
       // An acknowledged heartbeat is the proof that the control plane accepted us.

@@ -4,6 +4,7 @@ const ConfigSchema = z.object({
   SBX_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/sbx-agent'),
   SBX_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
   SBX_AGENT_SANDBOX_SLOTS: z.coerce.number().int().min(0).max(10_000).optional(),
+  SBX_AGENT_PLATFORM: z.enum(['systrap', 'ptrace'], { message: 'expected systrap or ptrace' }).default('systrap'),
   SBX_AGENT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -11,6 +12,7 @@ export type AgentConfig = {
   stateDir: string;
   heartbeatSeconds: number;
   sandboxSlots: number | undefined;
+  platform: 'systrap' | 'ptrace';
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
 };
 
@@ -26,6 +28,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     stateDir: r.data.SBX_AGENT_STATE_DIR,
     heartbeatSeconds: r.data.SBX_AGENT_HEARTBEAT_SECONDS,
     sandboxSlots: r.data.SBX_AGENT_SANDBOX_SLOTS,
+    platform: r.data.SBX_AGENT_PLATFORM,
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
   };
 }

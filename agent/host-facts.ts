@@ -19,9 +19,10 @@ export function capacity(slots: number | undefined): Capacity {
 }
 
 /** Health as the agent sees it: without runsc it cannot run sandboxes and says how to fix that. */
-export function health(runsc: string | null): Health {
+export function health(runsc: string | null, runtimeProblem: string | null = null): Health {
   const problems: string[] = [];
   if (!runsc) problems.push('runsc is not installed: apt-get install -t bookworm-backports runsc');
+  else if (runtimeProblem) problems.push(runtimeProblem);
   return { status: problems.length ? 'degraded' : 'ok', problems };
 }
 

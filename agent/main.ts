@@ -2,11 +2,14 @@
  * The host agent. `join --url URL --token TOKEN [--hostname NAME]` enrols this host once;
  * `run` keeps its channel to the control plane open until SIGTERM or SIGINT.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AgentChannel } from './channel';
 import { parseAgentConfig } from './config';
 import { enroll } from './enroll';
+import { RunscRuntime } from './runtime/runsc-runtime';
+import { SandboxManager } from './sandboxes/manager';
 import { agentFiles, loadIdentity } from './state';
 
 const USAGE = 'usage: sbx-agent join --url https://HOST:8443 --token TOKEN [--hostname NAME]\n       sbx-agent run';
@@ -52,8 +55,20 @@ async function main(): Promise<number> {
       console.error(`sbx-agent run: ${config.stateDir} holds no enrolled agent; run sbx-agent join first`);
       return 1;
     }
-    const channel = new AgentChannel(identity, config, log);
-    const stop = () => void channel.stop();
+    // Without a working runsc the agent still connects (so the console shows why) but refuses sandboxes.
+    let runtime: RunscRuntime | null = null;
+    let problem: string | null = null;
+    try {
+      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), platform: config.platform });
+      const removed = await runtime.reconcile(new Set());
+      if (removed.length > 0) log.warn({ removed }, 'removed sandboxes left over from an earlier run');
+    } catch (error) {
+      problem = (error as Error).message;
+      log.error({ problem }, 'sandboxes are refused on this host');
+    }
+    const sandboxes = new SandboxManager(runtime, problem, log);
+    const channel = new AgentChannel(identity, config, log, sandboxes, problem);
+    const stop = () => void sandboxes.stopAll().finally(() => void channel.stop());
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     log.info({ agentId: identity.agentId }, 'agent starting');

@@ -20,6 +20,7 @@ export const permissions = [
   'hosts.write',
   'sandboxes.read',
   'sandboxes.write',
+  'sandboxes.use',
   'policies.read',
   'policies.write',
   'keys.read',
@@ -36,6 +37,7 @@ const grants: Record<Role, readonly Permission[]> = {
     'hosts.write',
     'sandboxes.read',
     'sandboxes.write',
+    'sandboxes.use',
     'policies.read',
     'policies.write',
   ],
@@ -51,7 +53,8 @@ const grants: Record<Role, readonly Permission[]> = {
     'policies.read',
     'keys.read',
   ],
-  developer: ['apikeys.read_own', 'apikeys.write_own'],
+  // Developers use sandboxes through the SDK with their own keys: their own sandboxes only.
+  developer: ['apikeys.read_own', 'apikeys.write_own', 'sandboxes.use'],
 };
 
 /** Whether `role` carries `permission`. */

@@ -23,12 +23,19 @@ export function ensureHostImage(imagesDir: string): ImagePaths {
   const base = path.join(imagesDir, DEFAULT_IMAGE);
   const rootfs = path.join(base, 'rootfs');
   const etc = path.join(base, 'etc');
+  // Modes are set explicitly: the agent may run under a tight umask (the control plane's is 077),
+  // and the sandbox's own user must be able to walk the image.
   for (const d of ['usr', 'etc', 'proc', 'dev', 'sys', 'tmp', 'home/user']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+  for (const d of [base, rootfs, ...['usr', 'etc', 'proc', 'dev', 'sys', 'tmp', 'home', 'home/user'].map((x) => path.join(rootfs, x))]) fs.chmodSync(d, 0o755);
   for (const [link, target] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/sbin']] as const) {
     const p = path.join(rootfs, link);
     if (!fs.existsSync(p)) fs.symlinkSync(target, p);
   }
   fs.mkdirSync(etc, { recursive: true });
-  for (const [name, content] of Object.entries(ETC)) fs.writeFileSync(path.join(etc, name), content, { mode: 0o644 });
+  fs.chmodSync(etc, 0o755);
+  for (const [name, content] of Object.entries(ETC)) {
+    fs.writeFileSync(path.join(etc, name), content);
+    fs.chmodSync(path.join(etc, name), 0o644);
+  }
   return { rootfs, etc };
 }

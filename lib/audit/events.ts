@@ -11,7 +11,7 @@ export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
 export const AuditTarget = z.object({
-  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate']),
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox']),
   id: z.string().nullable(),
   name: z.string().nullable(),
 });
@@ -104,6 +104,26 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('agent.disconnect'),
     details: z.object({ code: z.number().int(), reason: z.string() }),
+  }),
+  z.object({
+    action: z.literal('sandbox.create'),
+    details: z.object({ host: z.string(), image: z.string(), cpus: z.number(), memoryMiB: z.number(), pids: z.number(), diskMiB: z.number(), timeoutSeconds: z.number(), envNames: z.array(z.string()) }),
+  }),
+  z.object({ action: z.literal('sandbox.start'), details: z.object({ startMs: z.number() }) }),
+  z.object({
+    action: z.literal('sandbox.stop'),
+    details: z.object({ reason: z.enum(['killed', 'expired', 'failed', 'memory_limit_exceeded']), detail: z.string().optional() }),
+  }),
+  z.object({
+    action: z.literal('sandbox.exec'),
+    details: z.object({
+      phase: z.enum(['start', 'end']),
+      command: z.string(),
+      exitCode: z.number().int().nullable().optional(),
+      signal: z.string().nullable().optional(),
+      timedOut: z.boolean().optional(),
+      durationMs: z.number().optional(),
+    }),
   }),
   z.object({
     action: z.literal('system.start'),

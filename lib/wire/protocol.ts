@@ -45,10 +45,54 @@ export const agentMethods = {
   },
 } as const;
 
+/** Sandbox ids: fixed length, since runsc resolves ids by prefix. */
+export const SandboxId = z.string().regex(/^sbx-[a-z0-9]{20}$/, 'expected a sandbox id (sbx- and 20 letters or digits)');
+
+export const SandboxLimits = z.object({
+  cpus: z.number().positive().max(64),
+  memoryMiB: z.number().int().min(32).max(65_536),
+  pids: z.number().int().min(32).max(32_768),
+  diskMiB: z.number().int().min(16).max(65_536),
+});
+export type SandboxLimits = z.infer<typeof SandboxLimits>;
+
+export const ExecOutcome = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  memoryLimitExceeded: z.boolean(),
+  durationMs: z.number(),
+});
+export type ExecOutcome = z.infer<typeof ExecOutcome>;
+
 /** Requests the control plane sends to an agent (pushes). */
 export const controlMethods = {
   echo: { params: z.object({ nonce: z.string().max(256) }), result: z.object({ nonce: z.string() }) },
+  'sandbox.create': {
+    params: z.object({ id: SandboxId, image: z.string().max(64), limits: SandboxLimits, env: z.record(z.string(), z.string()), timeoutSeconds: z.number().int().positive() }),
+    result: z.object({ startedAt: z.iso.datetime(), startMs: z.number() }),
+  },
+  'sandbox.exec': {
+    params: z.object({
+      id: SandboxId,
+      execId: z.string().max(64),
+      cmd: z.array(z.string().max(65_536)).min(1).max(1024),
+      env: z.record(z.string(), z.string()).optional(),
+      cwd: z.string().max(4096).optional(),
+      timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
+      stdin: z.string().max(1024 * 1024).optional(),
+    }),
+    result: ExecOutcome,
+  },
+  'sandbox.kill': { params: z.object({ id: SandboxId }), result: z.object({ killed: z.boolean() }) },
 } as const;
+
+/** One-way messages an agent sends while a request runs (output of a command). */
+export const ExecOutput = z.object({ execId: z.string().max(64), stream: z.enum(['stdout', 'stderr']), data: z.string() });
+export type ExecOutput = z.infer<typeof ExecOutput>;
+
+/** An agent's word that a sandbox ended without being asked (its deadline, or the memory limit). */
+export const SandboxStopped = z.object({ id: SandboxId, reason: z.enum(['expired', 'memory_limit_exceeded', 'failed']) });
 
 export type AgentMethod = keyof typeof agentMethods;
 export type ControlMethod = keyof typeof controlMethods;
@@ -74,7 +118,16 @@ export const Response = z.object({
 });
 export type Response = z.infer<typeof Response>;
 
-export const Message = z.discriminatedUnion('kind', [Request, Response]);
+/** A message that wants no answer (streamed output); `topic` says what it carries. */
+export const Event = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('event'),
+  topic: z.string().min(1).max(64),
+  payload: z.unknown(),
+});
+export type Event = z.infer<typeof Event>;
+
+export const Message = z.discriminatedUnion('kind', [Request, Response, Event]);
 export type Message = z.infer<typeof Message>;
 
 /** Close codes of the channel (4000-4999 are the application's). */

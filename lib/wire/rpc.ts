@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { MAX_MESSAGE_BYTES, Message, PROTOCOL_VERSION, type Response } from './protocol';
 
 type Methods = Record<string, { params: z.ZodType; result: z.ZodType }>;
-type Handlers<M extends Methods> = { [K in keyof M]: (params: z.infer<M[K]['params']>) => Promise<z.infer<M[K]['result']>> };
+type Handlers<M extends Methods> = { [K in keyof M]?: (params: z.infer<M[K]['params']>) => Promise<z.infer<M[K]['result']>> };
 
 /** A failed remote call: the peer's error code and message, or a local timeout or close. */
 export class RpcError extends Error {
@@ -30,7 +30,13 @@ export class RpcPeer<Out extends Methods, In extends Methods> {
     private readonly inbound: In,
     private readonly handlers: Handlers<In>,
     private readonly prefix = 'r',
+    private readonly onEvent: (topic: string, payload: unknown) => void = () => undefined,
   ) {}
+
+  /** Sends a one-way message (no answer expected). */
+  emit(topic: string, payload: unknown): void {
+    this.send(JSON.stringify({ v: PROTOCOL_VERSION, kind: 'event', topic, payload }));
+  }
 
   /** Calls `method` on the peer and resolves with its validated result (the peer's acknowledgement). */
   call<K extends keyof Out & string>(method: K, params: z.infer<Out[K]['params']>, timeoutMs = 10_000): Promise<z.infer<Out[K]['result']>> {
@@ -58,6 +64,10 @@ export class RpcPeer<Out extends Methods, In extends Methods> {
     }
     if (parsed.kind === 'response') {
       this.settle(parsed);
+      return true;
+    }
+    if (parsed.kind === 'event') {
+      this.onEvent(parsed.topic, parsed.payload);
       return true;
     }
     const reply = (r: Omit<Response, 'v' | 'kind' | 'id'>) => this.send(JSON.stringify({ v: PROTOCOL_VERSION, kind: 'response', id: parsed.id, ...r }));

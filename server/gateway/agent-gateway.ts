@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CHANNEL_PATH, CloseCode, MAX_MESSAGE_BYTES, agentMethods, controlMethods } from '../../lib/wire/protocol';
+import { CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import { recordHeartbeat } from '../hosts/record-heartbeat';
 import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
+import { markStopped } from '../sandboxes/mark-stopped';
 import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
 import { buildCrl } from '../pki/crl';
 import type { AgentChannels } from './channels';
@@ -32,6 +33,7 @@ const PING_MS = 15_000;
  */
 export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair): Promise<AgentGateway> {
   const channels = new Map<string, Channel>();
+  const execSinks = new Map<string, { agentId: string; handler: (stream: 'stdout' | 'stderr', data: Buffer) => void }>();
   const revoked = new Set<string>();
   const refusals = new RefusalAuditor(ctx);
   let crl = '';
@@ -119,6 +121,19 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
         renew: async ({ csr }) => renewAgentCertificate(ctx, agentId, csr, meta()),
       },
       'c',
+      (topic, payload) => {
+        if (topic === 'sandbox.stopped') {
+          const stopped = SandboxStopped.safeParse(payload);
+          if (stopped.success) {
+            void markStopped(ctx, agentId, stopped.data.id, stopped.data.reason).catch((err: unknown) => ctx.log.error({ err }, 'could not record a sandbox stop'));
+          }
+          return;
+        }
+        const out = topic === 'exec.output' ? ExecOutput.safeParse(payload) : null;
+        const sink = out?.success ? execSinks.get(out.data.execId) : undefined;
+        // Output is accepted only from the agent the exec was sent to.
+        if (out?.success && sink && sink.agentId === agentId) sink.handler(out.data.stream, Buffer.from(out.data.data, 'base64'));
+      },
     );
     const channel: Channel = { ws, peer, serial, hostname };
     channels.set(agentId, channel);
@@ -185,6 +200,10 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
     },
     refreshRevocations,
     crlPem: () => crl,
+    onExecOutput(agentId, execId, handler) {
+      execSinks.set(execId, { agentId, handler });
+      return () => execSinks.delete(execId);
+    },
     setServerCertificate(next) {
       pair = next;
       server.setSecureContext(tlsOptions());

@@ -18,6 +18,8 @@ export interface AgentChannels {
   refreshRevocations(): Promise<void>;
   /** The current signed CRL (PEM). */
   crlPem(): string;
+  /** Receives the output an agent streams for one exec, until the returned function is called. */
+  onExecOutput(agentId: string, execId: string, handler: (stream: 'stdout' | 'stderr', data: Buffer) => void): () => void;
 }
 
 /** Stands in until the gateway is listening: nothing is connected. */
@@ -28,4 +30,5 @@ export const noChannels: AgentChannels = {
   call: () => Promise.reject(new Error('the agent gateway is not running')),
   refreshRevocations: async () => undefined,
   crlPem: () => '',
+  onExecOutput: () => () => undefined,
 };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newSandboxId } from '../../agent/runtime/ids';
+import { newSandboxId } from '../../lib/wire/ids';
 import { RunscRuntime } from '../../agent/runtime/runsc-runtime';
 import { RuntimeError, type ExecSpec, type SandboxSpec } from '../../agent/runtime/types';
 

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ExecOutcome, SandboxId } from '../wire/protocol';
+
+export const DEFAULT_SANDBOX_IMAGE = 'debian-host';
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name');
+
+/** `POST /api/v1/sandboxes`. */
+export const CreateSandboxBody = z.strictObject({
+  image: z.literal(DEFAULT_SANDBOX_IMAGE, { message: `expected image "${DEFAULT_SANDBOX_IMAGE}"` }).default(DEFAULT_SANDBOX_IMAGE),
+  cpus: z.number().positive('expected more than 0 CPUs').max(16, 'expected at most 16 CPUs').default(1),
+  memoryMiB: z.number().int().min(64, 'expected at least 64 MiB').max(16_384, 'expected at most 16384 MiB').default(512),
+  pids: z.number().int().min(64, 'expected at least 64').max(4096, 'expected at most 4096').default(256),
+  diskMiB: z.number().int().min(16, 'expected at least 16 MiB').max(16_384, 'expected at most 16384 MiB').default(256),
+  timeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').default(300),
+  env: z.record(EnvName, z.string().max(32_768)).default({}),
+  metadata: z.record(z.string().max(64), z.string().max(256)).default({}),
+});
+export type CreateSandboxBody = z.infer<typeof CreateSandboxBody>;
+
+export const SandboxState = z.enum(['starting', 'running', 'stopped', 'expired', 'failed']);
+
+export const SandboxView = z.object({
+  id: SandboxId,
+  hostId: z.string(),
+  owner: z.string(),
+  image: z.string(),
+  cpus: z.number(),
+  memoryMiB: z.number().int(),
+  pids: z.number().int(),
+  diskMiB: z.number().int(),
+  state: SandboxState,
+  stateReason: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  deadlineAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type SandboxView = z.infer<typeof SandboxView>;
+
+/** `POST /api/v1/sandboxes/{id}/exec`; the answer is NDJSON, one ExecEvent per line. */
+export const ExecBody = z.strictObject({
+  cmd: z.array(z.string().max(65_536)).min(1, 'expected a command').max(1024),
+  env: z.record(EnvName, z.string().max(32_768)).optional(),
+  cwd: z.string().startsWith('/', 'expected an absolute path').max(4096).optional(),
+  timeoutMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
+  stdin: z.string().max(1024 * 1024).optional(),
+});
+export type ExecBody = z.infer<typeof ExecBody>;
+
+export const ExecEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stdout'), data: z.string() }),
+  z.object({ type: z.literal('stderr'), data: z.string() }),
+  z.object({ type: z.literal('exit') }).extend(ExecOutcome.shape),
+  z.object({ type: z.literal('error'), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type ExecEvent = z.infer<typeof ExecEvent>;

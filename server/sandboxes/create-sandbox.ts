@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateSandboxBody, SandboxView } from '../../lib/api/sandboxes';
+import { AppError } from '../../lib/errors';
+import { newSandboxId } from '../../lib/wire/ids';
+import { audited } from '../audit/audited';
+import { auditEvent, type RequestMeta } from '../audit/event';
+import type { Principal } from '../auth/principal';
+import type { ServerContext } from '../context';
+import { pickHost } from './schedule';
+import { toSandboxView } from './sandbox-view';
+
+type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+
+/**
+ * Creates a sandbox: picks a host, records the sandbox and its audit event (nothing starts
+ * unrecorded), asks the host's agent to start it over the channel, and records the outcome.
+ */
+export async function createSandbox(deps: Deps, caller: Principal, body: CreateSandboxBody, meta: RequestMeta): Promise<SandboxView> {
+  const host = await pickHost(deps);
+  const id = newSandboxId();
+  const now = new Date();
+  const target = { type: 'sandbox' as const, id, name: body.image };
+  await audited(deps, async (tx, record) => {
+    await tx.sandbox.create({
+      data: {
+        id, agentId: host.id, ownerId: caller.userId, ownerName: caller.username, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB,
+        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), state: 'starting',
+        createdAt: now, deadlineAt: new Date(now.getTime() + body.timeoutSeconds * 1000),
+      },
+    });
+    await record(
+      auditEvent(meta, {
+        action: 'sandbox.create',
+        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env) },
+      }, target),
+    );
+  });
+  const agentMeta: RequestMeta = { actor: { type: 'agent', id: host.id, name: host.hostname }, sourceIp: null, userAgent: null, requestId: randomUUID() };
+  try {
+    const started = await deps.agents.call(
+      host.id,
+      'sandbox.create',
+      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds },
+      60_000,
+    );
+    const row = await audited(deps, async (tx, record) => {
+      const r = await tx.sandbox.update({ where: { id }, data: { state: 'running' } });
+      await record(auditEvent(agentMeta, { action: 'sandbox.start', details: { startMs: Math.round(started.startMs) } }, target));
+      return r;
+    });
+    return toSandboxView(row);
+  } catch (error) {
+    const detail = (error as Error).message;
+    await audited(deps, async (tx, record) => {
+      await tx.sandbox.update({ where: { id }, data: { state: 'failed', stateReason: detail.slice(0, 500), endedAt: new Date() } });
+      await record(auditEvent(agentMeta, { action: 'sandbox.stop', details: { reason: 'failed', detail: detail.slice(0, 500) } }, target, 'failure'));
+    }).catch((err: unknown) => deps.log.error({ err }, 'could not record a failed sandbox start'));
+    throw new AppError('unavailable', `Sandbox ${id} could not be started on ${host.hostname}: ${detail}`);
+  }
+}

@@ -1,0 +1,29 @@
+import { Health } from '../../lib/wire/protocol';
+import { AppError } from '../../lib/errors';
+import type { ServerContext } from '../context';
+
+/**
+ * Places a sandbox on a connected, unrevoked, healthy host with a free slot: the least loaded one
+ * (running sandboxes over slots).
+ */
+export async function pickHost(deps: Pick<ServerContext, 'db' | 'agents'>): Promise<{ id: string; hostname: string }> {
+  const connected = deps.agents.connectedIds();
+  if (connected.length === 0) throw new AppError('unavailable', 'No host is connected: add a host on the Hosts page, or start one.');
+  const agents = await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } });
+  const counts = await deps.db.sandbox.groupBy({ by: ['agentId'], where: { state: { in: ['starting', 'running'] } }, _count: { _all: true } });
+  const running = new Map(counts.map((c) => [c.agentId, c._count._all]));
+  const candidates = agents
+    .map((a) => {
+      const health = a.health ? Health.safeParse(JSON.parse(a.health)) : null;
+      const slots = a.capacity ? (JSON.parse(a.capacity) as { sandboxSlots?: number }).sandboxSlots ?? 0 : 0;
+      return { a, ok: health?.success === true && health.data.status === 'ok', slots, load: (running.get(a.id) ?? 0) / Math.max(1, slots), used: running.get(a.id) ?? 0 };
+    })
+    .filter((c) => c.ok && c.used < c.slots)
+    .sort((x, y) => x.load - y.load);
+  const best = candidates[0];
+  if (!best) {
+    const reasons = agents.map((a) => `${a.hostname}: ${a.health ? (JSON.parse(a.health) as { problems?: string[] }).problems?.join('; ') || 'full' : 'no heartbeat yet'}`);
+    throw new AppError('unavailable', `No host has capacity for a sandbox (${reasons.join(', ') || 'none connected'}).`);
+  }
+  return { id: best.a.id, hostname: best.a.hostname };
+}

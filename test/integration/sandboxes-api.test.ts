@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreatedApiKey } from '../../lib/api/api-keys';
+import type { AuditPage } from '../../lib/api/audit';
+import type { HostView } from '../../lib/api/hosts';
+import type { ExecEvent, SandboxView } from '../../lib/api/sandboxes';
+import type { CreatedUser } from '../../lib/api/users';
+import { waitForHost } from '../support/agent';
+import { adminClient, client, startControlPlane, type ControlPlane } from '../support/control-plane';
+
+let cp: ControlPlane;
+let admin: Awaited<ReturnType<typeof adminClient>>;
+let devKey: string;
+let otherKey: string;
+const dev = () => client(cp);
+
+async function developerKey(username: string): Promise<string> {
+  const created = (await admin.post('/api/v1/users', { username, displayName: username, role: 'developer' })).body as CreatedUser;
+  const c = client(cp);
+  await c.signIn(username, String(created.initialPassword));
+  await c.post('/api/v1/auth/password', { currentPassword: created.initialPassword, newPassword: `${username}-long-password` });
+  return ((await c.post('/api/v1/api-keys', { name: 'sdk', role: 'developer', expiresInDays: 1 })).body as CreatedApiKey).secret;
+}
+
+function events(text: string): ExecEvent[] {
+  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ExecEvent);
+}
+
+async function exec(key: string, id: string, body: object) {
+  const r = await dev().post(`/api/v1/sandboxes/${id}/exec`, body, { bearer: key });
+  const evs = r.status === 200 ? events(r.text) : [];
+  const text = (type: 'stdout' | 'stderr') =>
+    evs.filter((e) => e.type === type).map((e) => Buffer.from((e as { data: string }).data, 'base64').toString()).join('');
+  return { status: r.status, body: r.body, stdout: text('stdout'), stderr: text('stderr'), exit: evs.find((e) => e.type === 'exit') };
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true' });
+  admin = await adminClient(cp);
+  for (let i = 0; i < 100; i++) {
+    const hosts = ((await admin.get('/api/v1/hosts')).body as { hosts: HostView[] }).hosts;
+    if (hosts[0]) {
+      await waitForHost(admin, hosts[0].id, (h) => h.status === 'online' && h.health?.status === 'ok');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  devKey = await developerKey('dora');
+  otherKey = await developerKey('olaf');
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+describe('sandboxes through the REST API (real runsc on the local agent)', () => {
+  let id: string;
+
+  it('creates a sandbox on a connected host and runs python in it', async () => {
+    const r = await dev().post('/api/v1/sandboxes', { memoryMiB: 256, timeoutSeconds: 120, env: { GREETING: 'hi' } }, { bearer: devKey });
+    expect(r.status).toBe(200);
+    const sandbox = (r.body as { sandbox: SandboxView }).sandbox;
+    expect(sandbox).toMatchObject({ state: 'running', owner: 'dora', image: 'debian-host', memoryMiB: 256 });
+    id = sandbox.id;
+    const py = await exec(devKey, id, { cmd: ['python3', '-c', 'print(6*7)'] });
+    expect(py.stdout).toBe('42\n');
+    expect(py.exit).toMatchObject({ type: 'exit', exitCode: 0 });
+  });
+
+  it('streams stdout and stderr apart, passes env, cwd and stdin, and reports exact exit codes', async () => {
+    const r = await exec(devKey, id, { cmd: ['sh', '-c', 'echo "$GREETING $X $(pwd)"; echo oops >&2; cat; exit 7'], env: { X: 'y' }, cwd: '/tmp', stdin: 'in\n' });
+    expect(r.stdout).toBe('hi y /tmp\nin\n');
+    expect(r.stderr).toBe('oops\n');
+    expect(r.exit).toMatchObject({ exitCode: 7, signal: null, timedOut: false });
+    const slow = await exec(devKey, id, { cmd: ['sleep', '20'], timeoutMs: 300 });
+    expect(slow.exit).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
+  });
+
+  it('keeps each developer to their own sandboxes', async () => {
+    expect((await dev().get(`/api/v1/sandboxes/${id}`, { bearer: otherKey })).status).toBe(404);
+    expect((await exec(otherKey, id, { cmd: ['true'] })).status).toBe(404);
+    expect(((await dev().get('/api/v1/sandboxes', { bearer: otherKey })).body as { sandboxes: unknown[] }).sandboxes).toEqual([]);
+    expect(((await admin.get('/api/v1/sandboxes')).body as { sandboxes: SandboxView[] }).sandboxes.map((s) => s.id)).toContain(id);
+  });
+
+  it('answers bad requests with the field, never a 500', async () => {
+    const bad = await dev().post('/api/v1/sandboxes', { memoryMiB: 1 }, { bearer: devKey });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { field: 'memoryMiB', message: 'memoryMiB: expected at least 64 MiB' } });
+    const image = await dev().post('/api/v1/sandboxes', { image: 'ubuntu' }, { bearer: devKey });
+    expect(image.body).toMatchObject({ error: { field: 'image' } });
+    const noCmd = await dev().post(`/api/v1/sandboxes/${id}/exec`, { cmd: [] }, { bearer: devKey });
+    expect(noCmd.body).toMatchObject({ error: { field: 'cmd' } });
+  });
+
+  it('audits create, start, every command (not its output) and the kill', async () => {
+    const killed = await dev().del(`/api/v1/sandboxes/${id}`, { bearer: devKey });
+    expect((killed.body as { sandbox: SandboxView }).sandbox.state).toBe('stopped');
+    const after = await exec(devKey, id, { cmd: ['true'] });
+    expect(after.status).toBe(409);
+    const ev = ((await admin.get('/api/v1/audit?limit=200')).body as AuditPage).events.filter((e) => e.target?.id === id);
+    const actions = ev.map((e) => `${e.action}:${(e.details as { phase?: string }).phase ?? ''}`);
+    expect(actions).toEqual(expect.arrayContaining(['sandbox.create:', 'sandbox.start:', 'sandbox.exec:start', 'sandbox.exec:end', 'sandbox.stop:']));
+    const end = ev.find((e) => e.action === 'sandbox.exec' && (e.details as { command: string }).command.startsWith('python3'));
+    expect(end?.actor).toMatchObject({ type: 'api_key' });
+    expect(JSON.stringify(ev)).not.toContain('42\\n');
+  });
+
+  it('marks a sandbox expired when its deadline passes', async () => {
+    const r = await dev().post('/api/v1/sandboxes', { timeoutSeconds: 2 }, { bearer: devKey });
+    const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
+    let state = 'running';
+    for (let i = 0; i < 50 && state === 'running'; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      state = ((await dev().get(`/api/v1/sandboxes/${sid}`, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox.state;
+    }
+    expect(state).toBe('expired');
+  });
+});
