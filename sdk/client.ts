@@ -57,6 +57,59 @@ export class SbxClient {
     this.ca = r.ca;
   }
 
+  /**
+   * Calls `/api/v1${path}` and hands each line of an NDJSON answer to `onLine` as it arrives.
+   * An error answer (before the stream starts) is thrown as the SDK's error class.
+   */
+  stream(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
+    const u = new URL(`${this.url}/api/v1${apiPath}`);
+    const payload = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        {
+          host: u.hostname.replace(/^\[|\]$/g, ''),
+          port: u.port || 443,
+          path: `${u.pathname}${u.search}`,
+          method,
+          minVersion: 'TLSv1.3',
+          ...(this.ca ? { ca: this.ca } : {}),
+          headers: {
+            authorization: `Bearer ${this.apiKey}`,
+            accept: 'application/x-ndjson',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          res.setEncoding('utf8');
+          let buffer = '';
+          res.on('data', (d: string) => {
+            buffer += d;
+            if (status >= 400) return;
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, nl);
+              buffer = buffer.slice(nl + 1);
+              if (line.trim()) onLine(line);
+            }
+          });
+          res.on('end', () => {
+            if (status < 400) return resolve();
+            const err = ErrorBody.safeParse(JSON.parse(buffer || 'null'));
+            reject(
+              err.success
+                ? sbxErrorFor(err.data.error.code, err.data.error.message, status, err.data.error.field, err.data.error.requestId)
+                : new InternalError('internal', `the appliance answered HTTP ${status}`, status, undefined, undefined),
+            );
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
   /** Calls `/api/v1${path}` and validates the answer with `schema`. */
   request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     const u = new URL(`${this.url}/api/v1${apiPath}`);

@@ -7,11 +7,16 @@ import { UsageError, type Command } from './command';
 import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
+import { execCommand, sandboxCreate, sandboxKill, sandboxList } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
   'host list': hostList,
   'host token create': hostTokenCreate,
   'host revoke': hostRevoke,
+  'sandbox create': sandboxCreate,
+  'sandbox list': sandboxList,
+  'sandbox kill': sandboxKill,
+  exec: execCommand,
 };
 
 function usage(): string {
@@ -29,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     await command.run(argv.slice(name.split(' ').length), { out: (s) => console.log(s) });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`sbx ${name}: ${error.message}\nusage: ${command.usage}`);

@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthenticationError, ConflictError, NotFoundError, Sandbox } from '../../sdk';
 import type { CreatedApiKey } from '../../lib/api/api-keys';
 import type { AuditPage } from '../../lib/api/audit';
 import type { HostView } from '../../lib/api/hosts';
@@ -113,5 +118,52 @@ describe('sandboxes through the REST API (real runsc on the local agent)', () =>
       state = ((await dev().get(`/api/v1/sandboxes/${sid}`, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox.state;
     }
     expect(state).toBe('expired');
+  });
+});
+
+describe('the SDK and the sbx CLI against the started appliance', () => {
+  const opts = () => {
+    const caFile = path.join(os.tmpdir(), `sbx-ca-${cp.port}.crt`);
+    fs.writeFileSync(caFile, cp.ca);
+    return { url: `https://localhost:${cp.port}`, apiKey: devKey, caFile };
+  };
+
+  it('Sandbox.create, exec with streamed output, list, connect, kill', async () => {
+    const sandbox = await Sandbox.create({ memoryMiB: 256, timeoutSeconds: 120, ...opts() });
+    const chunks: string[] = [];
+    const r = await sandbox.exec(['python3', '-c', 'import sys; print(6*7); print("e", file=sys.stderr); sys.exit(3)'], { onStdout: (c) => chunks.push(c) });
+    expect(r).toMatchObject({ exitCode: 3, stdout: '42\n', stderr: 'e\n', timedOut: false });
+    expect(chunks.join('')).toBe('42\n');
+    expect((await Sandbox.list(opts())).map((s) => s.id)).toContain(sandbox.id);
+    const again = await Sandbox.connect(sandbox.id, opts());
+    expect((await again.exec('echo $((2+3))')).stdout).toBe('5\n');
+    await sandbox.kill();
+    await expect(again.exec('true')).rejects.toBeInstanceOf(ConflictError);
+    await expect(Sandbox.connect('sbx-aaaaaaaaaaaaaaaaaaaa', opts())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(Sandbox.list({ ...opts(), apiKey: `sbx_aaaaaaaaaaaa_${'A'.repeat(43)}` })).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('sbx sandbox create / exec / list / kill, exec exiting with the command\'s code', () => {
+    const o = opts();
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' as const, SBX_URL: o.url, SBX_API_KEY: o.apiKey, SBX_CA_FILE: o.caFile, SBX_CONFIG: '/nonexistent' };
+    const sbx = (args: string[]) => spawnSync(path.resolve(import.meta.dirname, '../../bin/sbx'), args, { env, encoding: 'utf8', timeout: 60_000 });
+    const created = sbx(['sandbox', 'create', '--memory', '256', '--timeout', '2m']);
+    expect(created.status).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^sbx-[a-z0-9]{20}$/);
+    const ok = sbx(['exec', id, '--', 'python3', '-c', 'print(6*7)']);
+    expect(ok.stdout).toBe('42\n');
+    expect(ok.status).toBe(0);
+    const fail = sbx(['exec', id, '--', 'sh', '-c', 'echo bad >&2; exit 4']);
+    expect(fail.status).toBe(4);
+    expect(fail.stderr).toBe('bad\n');
+    expect(sbx(['sandbox', 'list']).stdout).toContain(id);
+    const badMem = sbx(['sandbox', 'create', '--memory', '1']);
+    expect(badMem.status).toBe(2);
+    expect(badMem.stderr).toContain('--memory: expected at least 64 MiB');
+    expect(sbx(['sandbox', 'kill', id]).stdout).toContain(`killed ${id}`);
+    const gone = sbx(['exec', id, '--', 'true']);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

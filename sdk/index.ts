@@ -1,0 +1,4 @@
+/** The appliance's TypeScript SDK. */
+export { Sandbox, type CreateOptions, type ExecOptions, type ExecResult } from './sandbox';
+export { SbxClient, type ClientOptions } from './client';
+export * from './errors';
