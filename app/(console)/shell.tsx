@@ -12,7 +12,7 @@ type NavItem = { href: string; label: string; permission: Permission; soon?: boo
 
 const nav: NavItem[] = [
   { href: '/hosts', label: 'Hosts', permission: 'hosts.read' },
-  { href: '/sandboxes', label: 'Sandboxes', permission: 'sandboxes.read', soon: true },
+  { href: '/sandboxes', label: 'Sandboxes', permission: 'sandboxes.read' },
   { href: '/policies', label: 'Policies', permission: 'policies.read', soon: true },
   { href: '/keys', label: 'Keys', permission: 'keys.read', soon: true },
   { href: '/audit', label: 'Audit', permission: 'audit.read' },

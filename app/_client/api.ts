@@ -7,6 +7,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** Headers a hand-made mutation request needs (streamed calls that do not go through `api`). */
+export function mutationHeaders(): Record<string, string> {
+  return { 'content-type': 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) };
+}
+
 /** A failed API call, with the error vocabulary's code and the field it names. */
 export class ApiError extends Error {
   constructor(

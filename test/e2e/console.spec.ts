@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
+import path from 'node:path';
+import { Sandbox } from '../../sdk';
 import { runAgent, tempStateDir } from '../support/agent';
-import { startControlPlane, type ControlPlane } from '../support/control-plane';
+import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
 const ADMIN_PASSWORD = 'e2e-admin-passphrase';
@@ -148,6 +150,44 @@ test.describe.serial('hosts', () => {
     } finally {
       await agent.stop();
     }
+  });
+});
+
+test.describe('sandboxes', () => {
+  let host: ControlPlane;
+  test.beforeAll(async () => {
+    host = await startControlPlane({ SBX_LOCAL_AGENT: 'true' });
+  });
+  test.afterAll(async () => {
+    await host?.stop();
+  });
+
+  test('a sandbox made with the SDK shows live; a command runs from the console; it is killed there', async ({ page }) => {
+    const admin = await adminClient(host);
+    const key = ((await admin.post('/api/v1/api-keys', { name: 'sdk', role: 'operator', expiresInDays: 1 })).body as { secret: string }).secret;
+    const caFile = path.join(host.dataDir, 'pki', 'ca.crt');
+    let sandbox: Sandbox | null = null;
+    for (let i = 0; i < 60 && !sandbox; i++) {
+      sandbox = await Sandbox.create({ url: `https://localhost:${host.port}`, apiKey: key, caFile, timeoutSeconds: 300 }).catch(() => null);
+      if (!sandbox) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(sandbox).not.toBeNull();
+    const id = sandbox!.id;
+    await page.goto(`${host.url}/login`);
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('admin-password-for-tests');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sandboxes' }).click();
+    const row = page.getByTestId(`sandbox-row-${id}`);
+    await expect(row).toContainText('running');
+    await row.getByRole('link', { name: id }).click();
+    await page.getByLabel(/^Command/).fill('python3 -c "print(6*7)"');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('command-run').first()).toContainText('42');
+    await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Kill sandbox' }).click();
+    await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');
   });
 });
 
