@@ -4,6 +4,7 @@ const ConfigSchema = z.object({
   SBX_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/sbx-agent'),
   SBX_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
   SBX_AGENT_SANDBOX_SLOTS: z.coerce.number().int().min(0).max(10_000).optional(),
+  SBX_AGENT_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   SBX_AGENT_PLATFORM: z.enum(['systrap', 'ptrace'], { message: 'expected systrap or ptrace' }).default('systrap'),
   SBX_AGENT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -13,6 +14,8 @@ export type AgentConfig = {
   heartbeatSeconds: number;
   sandboxSlots: number | undefined;
   platform: 'systrap' | 'ptrace';
+  /** Started sandboxes of the default size kept ready on this host. */
+  warmPool: number;
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
 };
 
@@ -29,6 +32,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     heartbeatSeconds: r.data.SBX_AGENT_HEARTBEAT_SECONDS,
     sandboxSlots: r.data.SBX_AGENT_SANDBOX_SLOTS,
     platform: r.data.SBX_AGENT_PLATFORM,
+    warmPool: r.data.SBX_AGENT_WARM_POOL,
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
   };
 }

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { AgentChannel } from './channel';
 import { parseAgentConfig } from './config';
 import { enroll } from './enroll';
+import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
 import { RunscRuntime } from './runtime/runsc-runtime';
 import { SandboxManager } from './sandboxes/manager';
 import { agentFiles, loadIdentity } from './state';
@@ -66,7 +67,9 @@ async function main(): Promise<number> {
       problem = (error as Error).message;
       log.error({ problem }, 'sandboxes are refused on this host');
     }
-    const sandboxes = new SandboxManager(runtime, problem, log);
+    const pool = config.warmPool > 0 ? { size: config.warmPool, image: DEFAULT_SANDBOX_IMAGE, limits: DEFAULT_LIMITS } : null;
+    const sandboxes = new SandboxManager(runtime, problem, log, pool);
+    sandboxes.fillPool();
     const channel = new AgentChannel(identity, config, log, sandboxes, problem);
     const stop = () => void sandboxes.stopAll().finally(() => void channel.stop());
     process.on('SIGTERM', stop);

@@ -1,25 +1,37 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { ExecOutcome, controlMethods } from '../../lib/wire/protocol';
+import { newSandboxId } from '../../lib/wire/ids';
+import type { ExecOutcome, SandboxLimits, controlMethods } from '../../lib/wire/protocol';
 import type { SandboxRuntime } from '../runtime/types';
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
 type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
 
-type Live = { id: string; deadline: NodeJS.Timeout; running: number };
+/** A sandbox as the control plane names it, and the runtime sandbox behind it. */
+type Live = { runtimeId: string; env: Record<string, string>; deadline: NodeJS.Timeout; running: number };
+
+export type PoolConfig = { size: number; image: string; limits: SandboxLimits };
+
+const poolKey = (image: string, l: SandboxLimits) => `${image}:${l.cpus}:${l.memoryMiB}:${l.pids}:${l.diskMiB}`;
 
 /**
- * The agent's sandboxes: creates them on the runtime, runs commands with their output streamed
- * back, and ends each one at its deadline (never earlier). Without a runtime (runsc missing) every
- * request is refused with the reason; nothing runs without gVisor.
+ * The agent's sandboxes: creates them on the runtime (or hands out one from the warm pool), runs
+ * commands with their output streamed back, and ends each one at its deadline (never earlier).
+ * A pooled sandbox was started empty, serves one sandbox only and is never reused; its
+ * environment is applied to every command. Without a runtime (runsc missing) every request is
+ * refused with the reason: nothing runs without gVisor.
  */
 export class SandboxManager {
   private readonly live = new Map<string, Live>();
+  private readonly pool: string[] = [];
+  private filling = false;
+  private stopping = false;
 
   constructor(
     private readonly runtime: SandboxRuntime | null,
     private readonly runtimeProblem: string | null,
     private readonly log: Logger,
+    private readonly poolConfig: PoolConfig | null = null,
   ) {}
 
   /** Told when a sandbox ends on its own (deadline); the channel passes it on to the control plane. */
@@ -29,18 +41,50 @@ export class SandboxManager {
     return this.live.size;
   }
 
+  get warm(): number {
+    return this.pool.length;
+  }
+
   private rt(): SandboxRuntime {
     if (!this.runtime) throw new Error(this.runtimeProblem ?? 'no sandbox runtime');
     return this.runtime;
   }
 
+  /** Keeps the warm pool at its size, one sandbox at a time, in the background. */
+  fillPool(): void {
+    const cfg = this.poolConfig;
+    if (!cfg || !this.runtime || this.filling || this.stopping) return;
+    this.filling = true;
+    void (async () => {
+      while (!this.stopping && this.pool.length < cfg.size) {
+        const id = newSandboxId();
+        try {
+          await this.rt().create({ id, image: cfg.image, ...cfg.limits, env: {} });
+          this.pool.push(id);
+        } catch (error) {
+          this.log.warn({ err: (error as Error).message }, 'could not fill the warm pool');
+          break;
+        }
+      }
+      this.filling = false;
+    })();
+  }
+
   async create(p: CreateParams): Promise<{ startedAt: string; startMs: number }> {
     const rt = this.rt();
     const t0 = performance.now();
-    await rt.create({ id: p.id, image: p.image, ...p.limits, env: p.env });
+    const cfg = this.poolConfig;
+    let runtimeId: string | undefined;
+    if (cfg && poolKey(p.image, p.limits) === poolKey(cfg.image, cfg.limits)) runtimeId = this.pool.shift();
+    if (runtimeId) {
+      this.fillPool();
+    } else {
+      runtimeId = p.id;
+      await rt.create({ id: runtimeId, image: p.image, ...p.limits, env: p.env });
+    }
     const deadline = setTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
     deadline.unref();
-    this.live.set(p.id, { id: p.id, deadline, running: 0 });
+    this.live.set(p.id, { runtimeId, env: p.env, deadline, running: 0 });
     return { startedAt: new Date().toISOString(), startMs: performance.now() - t0 };
   }
 
@@ -49,9 +93,9 @@ export class SandboxManager {
     if (!sandbox) throw new Error(`sandbox ${p.id} is not running on this host`);
     sandbox.running += 1;
     try {
-      return await this.rt().exec(p.id, {
+      return await this.rt().exec(sandbox.runtimeId, {
         cmd: p.cmd,
-        env: p.env,
+        env: { ...sandbox.env, ...p.env },
         cwd: p.cwd,
         timeoutMs: p.timeoutMs,
         stdin: p.stdin,
@@ -68,14 +112,16 @@ export class SandboxManager {
     if (!sandbox) return { killed: false };
     clearTimeout(sandbox.deadline);
     this.live.delete(id);
-    await this.rt().destroy(id);
+    await this.rt().destroy(sandbox.runtimeId);
     this.log.info({ sandbox: id, why }, 'sandbox stopped');
     if (why === 'expired') this.onStopped(id, 'expired');
     return { killed: true };
   }
 
   async stopAll(): Promise<void> {
+    this.stopping = true;
     for (const id of [...this.live.keys()]) await this.kill(id);
+    for (const id of this.pool.splice(0)) await this.rt().destroy(id);
     await this.runtime?.drain();
   }
 }

@@ -3,15 +3,18 @@ import { ExecOutcome, SandboxId } from '../wire/protocol';
 
 export const DEFAULT_SANDBOX_IMAGE = 'debian-host';
 
+/** The size a sandbox gets when none is asked for; the warm pool keeps sandboxes of this size. */
+export const DEFAULT_LIMITS = { cpus: 1, memoryMiB: 512, pids: 256, diskMiB: 256 } as const;
+
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name');
 
 /** `POST /api/v1/sandboxes`. */
 export const CreateSandboxBody = z.strictObject({
   image: z.literal(DEFAULT_SANDBOX_IMAGE, { message: `expected image "${DEFAULT_SANDBOX_IMAGE}"` }).default(DEFAULT_SANDBOX_IMAGE),
-  cpus: z.number().positive('expected more than 0 CPUs').max(16, 'expected at most 16 CPUs').default(1),
-  memoryMiB: z.number().int().min(64, 'expected at least 64 MiB').max(16_384, 'expected at most 16384 MiB').default(512),
-  pids: z.number().int().min(64, 'expected at least 64').max(4096, 'expected at most 4096').default(256),
-  diskMiB: z.number().int().min(16, 'expected at least 16 MiB').max(16_384, 'expected at most 16384 MiB').default(256),
+  cpus: z.number().positive('expected more than 0 CPUs').max(16, 'expected at most 16 CPUs').default(DEFAULT_LIMITS.cpus),
+  memoryMiB: z.number().int().min(64, 'expected at least 64 MiB').max(16_384, 'expected at most 16384 MiB').default(DEFAULT_LIMITS.memoryMiB),
+  pids: z.number().int().min(64, 'expected at least 64').max(4096, 'expected at most 4096').default(DEFAULT_LIMITS.pids),
+  diskMiB: z.number().int().min(16, 'expected at least 16 MiB').max(16_384, 'expected at most 16384 MiB').default(DEFAULT_LIMITS.diskMiB),
   timeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').default(300),
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   metadata: z.record(z.string().max(64), z.string().max(256)).default({}),

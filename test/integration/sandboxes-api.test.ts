@@ -109,6 +109,21 @@ describe('sandboxes through the REST API (real runsc on the local agent)', () =>
     expect(JSON.stringify(ev)).not.toContain('42\\n');
   });
 
+  it('answers a default-size create from the warm pool, with its own env, and never reuses a pooled sandbox', async () => {
+    await new Promise((r) => setTimeout(r, 1500));
+    const a = ((await dev().post('/api/v1/sandboxes', { env: { WHO: 'a' } }, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox;
+    const b = ((await dev().post('/api/v1/sandboxes', { env: { WHO: 'b' } }, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox;
+    const starts = ((await admin.get('/api/v1/audit?action=sandbox.start&limit=5')).body as AuditPage).events;
+    const startOf = (sid: string) => (starts.find((e) => e.target?.id === sid)?.details as { startMs: number }).startMs;
+    // A cold start takes over 100 ms here; a pooled one is a table lookup.
+    expect(startOf(a.id)).toBeLessThan(50);
+    expect(startOf(b.id)).toBeLessThan(50);
+    expect((await exec(devKey, a.id, { cmd: ['sh', '-c', 'echo $WHO > mine; cat mine'] })).stdout).toBe('a\n');
+    expect((await exec(devKey, b.id, { cmd: ['sh', '-c', 'echo $WHO; cat mine'] })).stdout).toBe('b\n');
+    await dev().del(`/api/v1/sandboxes/${a.id}`, { bearer: devKey });
+    await dev().del(`/api/v1/sandboxes/${b.id}`, { bearer: devKey });
+  });
+
   it('marks a sandbox expired when its deadline passes', async () => {
     const r = await dev().post('/api/v1/sandboxes', { timeoutSeconds: 2 }, { bearer: devKey });
     const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
