@@ -76,7 +76,10 @@ async function main(): Promise<number> {
     process.on('SIGINT', stop);
     log.info({ agentId: identity.agentId }, 'agent starting');
     channel.start();
-    return channel.done;
+    const code = await channel.done;
+    // Whatever ended the agent (a stop, a revocation, an expired certificate), its sandboxes end with it.
+    await sandboxes.stopAll();
+    return code;
   }
   console.error(USAGE);
   return 2;

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Sandbox } from '../../sdk';
 import { runAgent, tempStateDir } from '../support/agent';
@@ -149,6 +150,7 @@ test.describe.serial('hosts', () => {
       expect(await agent.exit).toBe(77);
     } finally {
       await agent.stop();
+      fs.rmSync(state, { recursive: true, force: true });
     }
   });
 });

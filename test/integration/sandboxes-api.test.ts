@@ -54,6 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cp?.stop();
+  fs.rmSync(path.join(os.tmpdir(), `sbx-ca-${cp.port}.crt`), { force: true });
 });
 
 describe('sandboxes through the REST API (real runsc on the local agent)', () => {
