@@ -24,7 +24,7 @@ const poolKey = (image: string, l: SandboxLimits) => `${image}:${l.cpus}:${l.mem
 export class SandboxManager {
   private readonly live = new Map<string, Live>();
   private readonly pool: string[] = [];
-  private filling = false;
+  private filling: Promise<void> | null = null;
   private stopping = false;
 
   constructor(
@@ -54,8 +54,7 @@ export class SandboxManager {
   fillPool(): void {
     const cfg = this.poolConfig;
     if (!cfg || !this.runtime || this.filling || this.stopping) return;
-    this.filling = true;
-    void (async () => {
+    this.filling = (async () => {
       while (!this.stopping && this.pool.length < cfg.size) {
         const id = newSandboxId();
         try {
@@ -66,8 +65,7 @@ export class SandboxManager {
           break;
         }
       }
-      this.filling = false;
-    })();
+    })().finally(() => (this.filling = null));
   }
 
   async create(p: CreateParams): Promise<{ startedAt: string; startMs: number }> {
@@ -120,6 +118,8 @@ export class SandboxManager {
 
   async stopAll(): Promise<void> {
     this.stopping = true;
+    // A pooled sandbox being started now must land in the pool before the pool is emptied.
+    await this.filling;
     for (const id of [...this.live.keys()]) await this.kill(id);
     for (const id of this.pool.splice(0)) await this.rt().destroy(id);
     await this.runtime?.drain();

@@ -41,6 +41,8 @@ describe('single-host mode', () => {
     } finally {
       expect(await cp.stop()).toBe(0);
     }
+    // The agent and the sandboxes of its warm pool (runsc inherits its environment) are all gone.
+    for (let i = 0; i < 50 && agentPids(stateDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(agentPids(stateDir)).toEqual([]);
   });
 });
