@@ -57,29 +57,33 @@ export class SbxClient {
     this.ca = r.ca;
   }
 
+  /** Request options for `/api/v1${apiPath}`: TLS 1.3, the CA if one was given, the API key. */
+  private options(method: string, apiPath: string, accept: string, payload: string | undefined): https.RequestOptions {
+    const u = new URL(`${this.url}/api/v1${apiPath}`);
+    return {
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: u.port || 443,
+      path: `${u.pathname}${u.search}`,
+      method,
+      minVersion: 'TLSv1.3',
+      ...(this.ca ? { ca: this.ca } : {}),
+      headers: {
+        authorization: `Bearer ${this.apiKey}`,
+        accept,
+        ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+      },
+    };
+  }
+
   /**
    * Calls `/api/v1${path}` and hands each line of an NDJSON answer to `onLine` as it arrives.
    * An error answer (before the stream starts) is thrown as the SDK's error class.
    */
   stream(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
-    const u = new URL(`${this.url}/api/v1${apiPath}`);
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        {
-          host: u.hostname.replace(/^\[|\]$/g, ''),
-          port: u.port || 443,
-          path: `${u.pathname}${u.search}`,
-          method,
-          minVersion: 'TLSv1.3',
-          ...(this.ca ? { ca: this.ca } : {}),
-          headers: {
-            authorization: `Bearer ${this.apiKey}`,
-            accept: 'application/x-ndjson',
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
-        },
+        this.options(method, apiPath, 'application/x-ndjson', payload),
         (res) => {
           const status = res.statusCode ?? 0;
           res.setEncoding('utf8');
@@ -116,20 +120,7 @@ export class SbxClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        {
-          host: u.hostname.replace(/^\[|\]$/g, ''),
-          port: u.port || 443,
-          path: `${u.pathname}${u.search}`,
-          method,
-          minVersion: 'TLSv1.3',
-          ...(this.ca ? { ca: this.ca } : {}),
-          headers: {
-            authorization: `Bearer ${this.apiKey}`,
-            accept: 'application/json',
-            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          },
-          timeout: 30_000,
-        },
+        { ...this.options(method, apiPath, 'application/json', payload), timeout: 30_000 },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
