@@ -23,6 +23,22 @@ export function configFilePath(env: Record<string, string | undefined> = process
   return env.SBX_CONFIG ?? path.join(os.homedir(), '.config', 'sbx', 'config.json');
 }
 
+const Bootstrap = z.object({ consoleUrl: z.string(), caCertificate: z.string(), developerApiKey: z.string().optional() });
+
+/**
+ * On the appliance host itself, the first start's bootstrap.json (in SBX_DATA_DIR, else ./data)
+ * names the console, its CA and a developer API key; it is the last place looked in.
+ */
+function fromBootstrap(env: Record<string, string | undefined>): { url?: string; apiKey?: string; caFile?: string } {
+  const file = path.join(env.SBX_DATA_DIR || path.join(process.cwd(), 'data'), 'bootstrap.json');
+  try {
+    const b = Bootstrap.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    return { url: b.consoleUrl, apiKey: b.developerApiKey, caFile: b.caCertificate };
+  } catch {
+    return {};
+  }
+}
+
 export function resolveOptions(opts: ClientOptions, env: Record<string, string | undefined> = process.env) {
   const file = configFilePath(env);
   let fromFile: z.infer<typeof FileConfig> = {};
@@ -33,9 +49,13 @@ export function resolveOptions(opts: ClientOptions, env: Record<string, string |
   }
   // An empty setting counts as unset, so `SBX_URL= sbx ...` falls through to the file.
   const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '');
-  const url = pick(opts.url, env.SBX_URL, fromFile.url);
-  const apiKey = pick(opts.apiKey, env.SBX_API_KEY, fromFile.apiKey);
-  const caFile = pick(opts.caFile, env.SBX_CA_FILE, fromFile.caFile);
+  const given = pick(opts.url, env.SBX_URL, fromFile.url);
+  // The local key and CA are used only for the local appliance, never sent to another URL.
+  const bootstrap = fromBootstrap(env);
+  const local = !given || given.replace(/\/$/, '') === bootstrap.url ? bootstrap : {};
+  const url = given ?? local.url;
+  const apiKey = pick(opts.apiKey, env.SBX_API_KEY, fromFile.apiKey, local.apiKey);
+  const caFile = pick(opts.caFile, env.SBX_CA_FILE, fromFile.caFile, local.caFile);
   if (!url) throw new InvalidArgumentError('invalid_argument', `no appliance URL: pass --url, set SBX_URL or write it to ${file}`, 0, 'url', undefined);
   if (!apiKey) throw new InvalidArgumentError('invalid_argument', `no API key: set SBX_API_KEY or write apiKey to ${file}`, 0, 'apiKey', undefined);
   return { url: url.replace(/\/$/, ''), apiKey, ca: caFile ? fs.readFileSync(caFile, 'utf8') : undefined };

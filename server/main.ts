@@ -90,7 +90,8 @@ async function main(): Promise<void> {
       caFingerprintSha256: pki.caFingerprint,
       username: admin.username,
       oneTimePassword: admin.password,
-      note: 'Sign in with this password once; the console then asks for a new one. Delete this file afterwards.',
+      developerApiKey: admin.developerApiKey,
+      note: 'Sign in with this password once; the console then asks for a new one. The developer API key lets sbx on this host work at once (revoke it on the API keys page when you no longer want it).',
     };
     fs.writeFileSync(bootstrapFile, `${JSON.stringify(bootstrap, null, 2)}\n`, { mode: 0o600 });
   }

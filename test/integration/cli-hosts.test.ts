@@ -90,6 +90,21 @@ describe('sbx host', () => {
     expect(noKey.err).toContain('no API key');
   });
 
+  it('on the appliance host, finds URL, CA and the bootstrap developer key by itself', () => {
+    const local = { SBX_URL: '', SBX_API_KEY: '', SBX_CA_FILE: '', SBX_CONFIG: path.join(work, 'absent.json'), SBX_DATA_DIR: cp.dataDir };
+    const list = sbx(['sandbox', 'list', '--json'], local);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out)).toEqual([]);
+    // The bootstrap key is a developer's: it may use sandboxes, not manage hosts.
+    const hosts = sbx(['host', 'list'], local);
+    expect(hosts.code).toBe(1);
+    expect(hosts.err).toContain('does not allow hosts.read');
+    // Pointed at another appliance, the local key is not offered to it.
+    const elsewhere = sbx(['sandbox', 'list'], { ...local, SBX_URL: 'https://127.0.0.1:9' });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.err).toContain('no API key');
+  });
+
   it('finds the appliance from the config file when the environment is silent', () => {
     const file = path.join(work, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ url: env.SBX_URL, apiKey: env.SBX_API_KEY, caFile: env.SBX_CA_FILE }));
