@@ -8,7 +8,14 @@ type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>
 type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
 
 /** A sandbox as the control plane names it, and the runtime sandbox behind it. */
-type Live = { runtimeId: string; env: Record<string, string>; deadline: NodeJS.Timeout; running: number };
+type Live = {
+  runtimeId: string;
+  env: Record<string, string>;
+  deadline: NodeJS.Timeout;
+  running: number;
+  idleMs: number | null;
+  idle: NodeJS.Timeout | null;
+};
 
 export type PoolConfig = { size: number; image: string; limits: SandboxLimits };
 
@@ -35,7 +42,18 @@ export class SandboxManager {
   ) {}
 
   /** Told when a sandbox ends on its own (deadline); the channel passes it on to the control plane. */
-  onStopped: (id: string, reason: 'expired' | 'memory_limit_exceeded' | 'failed') => void = () => undefined;
+  onStopped: (id: string, reason: 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed') => void = () => undefined;
+
+  /** (Re)starts the idle clock of a sandbox; it only runs while no command does. */
+  private armIdle(id: string, s: Live): void {
+    if (s.idle) clearTimeout(s.idle);
+    s.idle = null;
+    if (s.idleMs === null || s.running > 0) return;
+    s.idle = setTimeout(() => {
+      if (s.running === 0 && this.live.get(id) === s) void this.kill(id, 'idle');
+    }, s.idleMs);
+    s.idle.unref();
+  }
 
   get count(): number {
     return this.live.size;
@@ -82,7 +100,9 @@ export class SandboxManager {
     }
     const deadline = setTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
     deadline.unref();
-    this.live.set(p.id, { runtimeId, env: p.env, deadline, running: 0 });
+    const live: Live = { runtimeId, env: p.env, deadline, running: 0, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null, idle: null };
+    this.live.set(p.id, live);
+    this.armIdle(p.id, live);
     return { startedAt: new Date().toISOString(), startMs: performance.now() - t0 };
   }
 
@@ -90,6 +110,7 @@ export class SandboxManager {
     const sandbox = this.live.get(p.id);
     if (!sandbox) throw new Error(`sandbox ${p.id} is not running on this host`);
     sandbox.running += 1;
+    this.armIdle(p.id, sandbox);
     try {
       return await this.rt().exec(sandbox.runtimeId, {
         cmd: p.cmd,
@@ -102,17 +123,19 @@ export class SandboxManager {
       });
     } finally {
       sandbox.running -= 1;
+      this.armIdle(p.id, sandbox);
     }
   }
 
-  async kill(id: string, why: 'killed' | 'expired' = 'killed'): Promise<{ killed: boolean }> {
+  async kill(id: string, why: 'killed' | 'expired' | 'idle' = 'killed'): Promise<{ killed: boolean }> {
     const sandbox = this.live.get(id);
     if (!sandbox) return { killed: false };
     clearTimeout(sandbox.deadline);
+    if (sandbox.idle) clearTimeout(sandbox.idle);
     this.live.delete(id);
     await this.rt().destroy(sandbox.runtimeId);
     this.log.info({ sandbox: id, why }, 'sandbox stopped');
-    if (why === 'expired') this.onStopped(id, 'expired');
+    if (why !== 'killed') this.onStopped(id, why);
     return { killed: true };
   }
 

@@ -16,6 +16,10 @@ export const CreateSandboxBody = z.strictObject({
   pids: z.number().int().min(64, 'expected at least 64').max(4096, 'expected at most 4096').default(DEFAULT_LIMITS.pids),
   diskMiB: z.number().int().min(16, 'expected at least 16 MiB').max(16_384, 'expected at most 16384 MiB').default(DEFAULT_LIMITS.diskMiB),
   timeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').default(300),
+  /** Stop the sandbox after this long without a command (never while one runs). */
+  idleTimeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').optional(),
+  /** Place the sandbox only on a host carrying all these labels. */
+  hostLabels: z.record(z.string().max(63), z.string().max(63)).default({}),
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   metadata: z.record(z.string().max(64), z.string().max(256)).default({}),
 });

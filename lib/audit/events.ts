@@ -112,7 +112,7 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('sandbox.start'), details: z.object({ startMs: z.number() }) }),
   z.object({
     action: z.literal('sandbox.stop'),
-    details: z.object({ reason: z.enum(['killed', 'expired', 'failed', 'memory_limit_exceeded']), detail: z.string().optional() }),
+    details: z.object({ reason: z.enum(['killed', 'expired', 'idle', 'failed', 'memory_limit_exceeded']), detail: z.string().optional() }),
   }),
   z.object({
     action: z.literal('sandbox.exec'),

@@ -69,7 +69,14 @@ export type ExecOutcome = z.infer<typeof ExecOutcome>;
 export const controlMethods = {
   echo: { params: z.object({ nonce: z.string().max(256) }), result: z.object({ nonce: z.string() }) },
   'sandbox.create': {
-    params: z.object({ id: SandboxId, image: z.string().max(64), limits: SandboxLimits, env: z.record(z.string(), z.string()), timeoutSeconds: z.number().int().positive() }),
+    params: z.object({
+      id: SandboxId,
+      image: z.string().max(64),
+      limits: SandboxLimits,
+      env: z.record(z.string(), z.string()),
+      timeoutSeconds: z.number().int().positive(),
+      idleTimeoutSeconds: z.number().int().positive().optional(),
+    }),
     result: z.object({ startedAt: z.iso.datetime(), startMs: z.number() }),
   },
   'sandbox.exec': {
@@ -92,7 +99,7 @@ export const ExecOutput = z.object({ execId: z.string().max(64), stream: z.enum(
 export type ExecOutput = z.infer<typeof ExecOutput>;
 
 /** An agent's word that a sandbox ended without being asked (its deadline, or the memory limit). */
-export const SandboxStopped = z.object({ id: SandboxId, reason: z.enum(['expired', 'memory_limit_exceeded', 'failed']) });
+export const SandboxStopped = z.object({ id: SandboxId, reason: z.enum(['expired', 'idle', 'memory_limit_exceeded', 'failed']) });
 
 export type AgentMethod = keyof typeof agentMethods;
 export type ControlMethod = keyof typeof controlMethods;

@@ -16,7 +16,7 @@ type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
  * unrecorded), asks the host's agent to start it over the channel, and records the outcome.
  */
 export async function createSandbox(deps: Deps, caller: Principal, body: CreateSandboxBody, meta: RequestMeta): Promise<SandboxView> {
-  const host = await pickHost(deps);
+  const host = await pickHost(deps, body.hostLabels);
   const id = newSandboxId();
   const now = new Date();
   const target = { type: 'sandbox' as const, id, name: body.image };
@@ -40,7 +40,7 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     const started = await deps.agents.call(
       host.id,
       'sandbox.create',
-      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds },
+      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds, idleTimeoutSeconds: body.idleTimeoutSeconds },
       60_000,
     );
     const row = await audited(deps, async (tx, record) => {

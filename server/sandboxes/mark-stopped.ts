@@ -3,8 +3,8 @@ import { audited } from '../audit/audited';
 import { auditEvent } from '../audit/event';
 import type { ServerContext } from '../context';
 
-const STATE = { killed: 'stopped', expired: 'expired', failed: 'failed', memory_limit_exceeded: 'failed' } as const;
-const REASON = { killed: null, expired: 'deadline reached', failed: null, memory_limit_exceeded: 'memory limit exceeded' } as const;
+const STATE = { killed: 'stopped', expired: 'expired', idle: 'stopped', failed: 'failed', memory_limit_exceeded: 'failed' } as const;
+const REASON = { killed: null, expired: 'deadline reached', idle: 'idle timeout', failed: null, memory_limit_exceeded: 'memory limit exceeded' } as const;
 
 /** Records that a sandbox ended (by the agent's word: it is the actor), unless it already had. */
 export async function markStopped(

@@ -3,13 +3,23 @@ import { AppError } from '../../lib/errors';
 import type { ServerContext } from '../context';
 
 /**
- * Places a sandbox on a connected, unrevoked, healthy host with a free slot: the least loaded one
- * (running sandboxes over slots).
+ * Places a sandbox on a connected, unrevoked, healthy host with a free slot that carries every
+ * label asked for: the least loaded one (running sandboxes over slots).
  */
-export async function pickHost(deps: Pick<ServerContext, 'db' | 'agents'>): Promise<{ id: string; hostname: string }> {
+export async function pickHost(
+  deps: Pick<ServerContext, 'db' | 'agents'>,
+  labels: Record<string, string> = {},
+): Promise<{ id: string; hostname: string }> {
   const connected = deps.agents.connectedIds();
   if (connected.length === 0) throw new AppError('unavailable', 'No host is connected: add a host on the Hosts page, or start one.');
-  const agents = await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } });
+  const wanted = Object.entries(labels);
+  const agents = (await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } })).filter((a) => {
+    const have = JSON.parse(a.labels) as Record<string, string>;
+    return wanted.every(([k, v]) => have[k] === v);
+  });
+  if (agents.length === 0 && wanted.length > 0) {
+    throw new AppError('unavailable', `No connected host has the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
   const counts = await deps.db.sandbox.groupBy({ by: ['agentId'], where: { state: { in: ['starting', 'running'] } }, _count: { _all: true } });
   const running = new Map(counts.map((c) => [c.agentId, c._count._all]));
   const candidates = agents

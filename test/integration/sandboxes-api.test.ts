@@ -125,6 +125,30 @@ describe('sandboxes through the REST API (real runsc on the local agent)', () =>
     await dev().del(`/api/v1/sandboxes/${b.id}`, { bearer: devKey });
   });
 
+  it('stops an idle sandbox, but never while a command runs', async () => {
+    const r = await dev().post('/api/v1/sandboxes', { idleTimeoutSeconds: 1, memoryMiB: 256 }, { bearer: devKey });
+    const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
+    // The command outlasts the idle timeout twice over; the sandbox must live through it.
+    const long = await exec(devKey, sid, { cmd: ['sh', '-c', 'sleep 2.5; echo done'] });
+    expect(long.stdout).toBe('done\n');
+    let s: SandboxView | undefined;
+    for (let i = 0; i < 30; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      s = ((await dev().get(`/api/v1/sandboxes/${sid}`, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox;
+      if (s.state !== 'running') break;
+    }
+    expect(s).toMatchObject({ state: 'stopped', stateReason: 'idle timeout' });
+  });
+
+  it('places a sandbox only on a host with the labels asked for', async () => {
+    const ok = await dev().post('/api/v1/sandboxes', { hostLabels: { host: 'local' }, memoryMiB: 256 }, { bearer: devKey });
+    expect(ok.status).toBe(200);
+    await dev().del(`/api/v1/sandboxes/${(ok.body as { sandbox: SandboxView }).sandbox.id}`, { bearer: devKey });
+    const none = await dev().post('/api/v1/sandboxes', { hostLabels: { zone: 'mars' } }, { bearer: devKey });
+    expect(none.status).toBe(503);
+    expect((none.body as { error: { message: string } }).error.message).toContain('No connected host has the labels zone=mars');
+  });
+
   it('marks a sandbox expired when its deadline passes', async () => {
     const r = await dev().post('/api/v1/sandboxes', { timeoutSeconds: 2 }, { bearer: devKey });
     const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
