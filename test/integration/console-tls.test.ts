@@ -66,6 +66,13 @@ describe('console listener', () => {
     expect(health.headers['x-request-id']).toMatch(/[0-9a-f-]{36}/);
   });
 
+  it('serves its OpenAPI document', async () => {
+    const r = await client(cp).get('/api/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ openapi: '3.1.0', info: { title: 'Sandbox appliance API' } });
+    expect(Object.keys((r.body as { paths: object }).paths)).toContain('/sandboxes/{id}/exec');
+  });
+
   it('sends an unauthenticated console visitor to the login page', async () => {
     const r = await client(cp).get('/users');
     expect([302, 303, 307, 308]).toContain(r.status);

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ErrorBody } from '../errors';
+import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
+import { AuditPage, AuditQuery } from './audit';
+import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
+import { Health } from './health';
+import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
+import { CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
+import { Settings, UpdateSettingsBody } from './settings';
+import { CreateUserBody, CreatedUser, UpdateUserBody, UserView } from './users';
+
+type Operation = {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  auth: boolean;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  response?: z.ZodType;
+  /** The response is NDJSON, one of these per line. */
+  ndjson?: z.ZodType;
+  text?: boolean;
+};
+
+/** Every route of /api/v1, with the zod schemas it parses and answers with. A test keeps it in step with app/api. */
+export const operations: Operation[] = [
+  { method: 'get', path: '/health', summary: 'Health of the control plane', auth: false, response: Health },
+  { method: 'post', path: '/auth/sign-in', summary: 'Sign in to the console', auth: false, body: SignInBody, response: SessionInfo },
+  { method: 'post', path: '/auth/sign-out', summary: 'Sign out', auth: true, body: SignOutBody },
+  { method: 'get', path: '/auth/session', summary: 'The current console session', auth: true, response: SessionInfo },
+  { method: 'post', path: '/auth/password', summary: 'Change your password', auth: true, body: ChangePasswordBody },
+  { method: 'get', path: '/users', summary: 'List users', auth: true, response: z.object({ users: z.array(UserView) }) },
+  { method: 'post', path: '/users', summary: 'Create a user', auth: true, body: CreateUserBody, response: CreatedUser },
+  { method: 'patch', path: '/users/{id}', summary: 'Change a role, disable, enable or unlock a user', auth: true, body: UpdateUserBody, response: z.object({ user: UserView }) },
+  { method: 'get', path: '/api-keys', summary: 'List API keys', auth: true, response: z.object({ apiKeys: z.array(ApiKeyView) }) },
+  { method: 'post', path: '/api-keys', summary: 'Create an API key (its secret is shown once)', auth: true, body: CreateApiKeyBody, response: CreatedApiKey },
+  { method: 'delete', path: '/api-keys/{id}', summary: 'Revoke an API key', auth: true, response: z.object({ apiKey: ApiKeyView }) },
+  { method: 'get', path: '/audit', summary: 'Page through the audit trail', auth: true, query: AuditQuery, response: AuditPage },
+  { method: 'get', path: '/audit/verify', summary: 'Recompute and verify the hash chain', auth: true },
+  { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
+  { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },
+  { method: 'get', path: '/hosts', summary: 'List hosts', auth: true, response: z.object({ hosts: z.array(HostView) }) },
+  { method: 'get', path: '/hosts/{id}', summary: 'A host', auth: true, response: z.object({ host: HostView }) },
+  { method: 'post', path: '/hosts/{id}/revoke', summary: 'Revoke a host', auth: true },
+  { method: 'post', path: '/hosts/join-tokens', summary: 'Create a join token for a new host', auth: true, body: CreateJoinTokenBody, response: CreatedJoinToken },
+  { method: 'post', path: '/hosts/ping', summary: 'Push an echo to every connected agent', auth: true },
+  { method: 'post', path: '/agents/enroll', summary: 'Enrol a host agent with a join token', auth: false, body: EnrollBody, response: EnrollResult },
+  { method: 'get', path: '/pki/ca', summary: 'The internal CA certificate (PEM)', auth: false, text: true },
+  { method: 'get', path: '/pki/crl', summary: 'The signed certificate revocation list (PEM, or DER with ?format=der)', auth: false, text: true },
+  { method: 'get', path: '/sandboxes', summary: 'List sandboxes', auth: true, response: z.object({ sandboxes: z.array(SandboxView) }) },
+  { method: 'post', path: '/sandboxes', summary: 'Create a sandbox', auth: true, body: CreateSandboxBody, response: z.object({ sandbox: SandboxView }) },
+  { method: 'get', path: '/sandboxes/{id}', summary: 'A sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
+  { method: 'delete', path: '/sandboxes/{id}', summary: 'Kill a sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
+  { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'get', path: '/openapi.json', summary: 'This document', auth: false },
+];
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+/** The OpenAPI 3.1 document of /api/v1, generated from the same zod schemas the routes parse with. */
+export function openApiDocument(version: string): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const op of operations) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const query = op.query ? Object.entries((json(op.query) as { properties?: Record<string, object> }).properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) : [];
+    const ok = op.ndjson
+      ? { 'application/x-ndjson': { schema: json(op.ndjson) } }
+      : op.text
+        ? { 'application/x-pem-file': { schema: { type: 'string' } } }
+        : { 'application/json': { schema: op.response ? json(op.response) : {} } };
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      ...(op.auth ? {} : { security: [] }),
+      ...(params.length + query.length ? { parameters: [...params, ...query] } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } } : {}),
+      responses: {
+        '200': { description: 'OK', content: ok },
+        default: { description: 'An error, in the one error shape', content: { 'application/json': { schema: json(ErrorBody) } } },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Sandbox appliance API', version },
+    servers: [{ url: '/api/v1' }],
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'sbx_<id>_<secret>' }, session: { type: 'apiKey', in: 'cookie', name: '__Host-sbx_session' } } },
+    security: [{ apiKey: [] }, { session: [] }],
+    paths,
+  };
+}
