@@ -51,6 +51,8 @@ export class AgentChannel {
     private readonly log: Logger,
     private readonly sandboxes: SandboxManager,
     private readonly runtimeProblem: string | null,
+    /** What this process removed of an earlier run; told to the control plane once, on first connect. */
+    private reconciled: string[] | null = null,
   ) {}
 
   start(): void {
@@ -114,6 +116,10 @@ export class AgentChannel {
     let revoked = false;
     ws.on('open', () => {
       this.log.info({ gateway: this.identity.gatewayUrl }, 'channel open');
+      if (this.reconciled) {
+        peer.emit('agent.reconciled', { removed: this.reconciled });
+        this.reconciled = null;
+      }
       void this.heartbeat();
       this.scheduleRenewal(x509);
     });

@@ -59,9 +59,10 @@ async function main(): Promise<number> {
     // Without a working runsc the agent still connects (so the console shows why) but refuses sandboxes.
     let runtime: RunscRuntime | null = null;
     let problem: string | null = null;
+    let removed: string[] = [];
     try {
       runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), platform: config.platform });
-      const removed = await runtime.reconcile(new Set());
+      removed = await runtime.reconcile(new Set());
       if (removed.length > 0) log.warn({ removed }, 'removed sandboxes left over from an earlier run');
     } catch (error) {
       problem = (error as Error).message;
@@ -70,7 +71,9 @@ async function main(): Promise<number> {
     const pool = config.warmPool > 0 ? { size: config.warmPool, image: DEFAULT_SANDBOX_IMAGE, limits: DEFAULT_LIMITS } : null;
     const sandboxes = new SandboxManager(runtime, problem, log, pool);
     sandboxes.fillPool();
-    const channel = new AgentChannel(identity, config, log, sandboxes, problem);
+    const sweeper = setInterval(() => void sandboxes.sweep().catch((err: unknown) => log.warn({ err }, 'sweep failed')), 5000);
+    sweeper.unref();
+    const channel = new AgentChannel(identity, config, log, sandboxes, problem, removed);
     const stop = () => void sandboxes.stopAll().finally(() => void channel.stop());
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

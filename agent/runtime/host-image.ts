@@ -29,7 +29,14 @@ export function ensureHostImage(imagesDir: string): ImagePaths {
   for (const d of [base, rootfs, ...['usr', 'etc', 'proc', 'dev', 'sys', 'tmp', 'home', 'home/user'].map((x) => path.join(rootfs, x))]) fs.chmodSync(d, 0o755);
   for (const [link, target] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['sbin', 'usr/sbin']] as const) {
     const p = path.join(rootfs, link);
-    if (!fs.existsSync(p)) fs.symlinkSync(target, p);
+    // lstat, not exists: the link's target (an empty mount point) does not resolve on the host.
+    let present = false;
+    try {
+      present = fs.lstatSync(p).isSymbolicLink();
+    } catch {
+      present = false;
+    }
+    if (!present) fs.symlinkSync(target, p);
   }
   fs.mkdirSync(etc, { recursive: true });
   fs.chmodSync(etc, 0o755);

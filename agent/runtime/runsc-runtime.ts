@@ -176,6 +176,18 @@ export class RunscRuntime implements SandboxRuntime {
     return out.split('\n').map((l) => l.trim()).filter((l) => ID.test(l));
   }
 
+  async stopped(): Promise<string[]> {
+    const out = await new Promise<string>((resolve) =>
+      execFile(this.runsc, [...this.global(), 'list', '--format=json'], { timeout: 10_000 }, (_err, stdout) => resolve(stdout ?? '')),
+    );
+    try {
+      const rows = JSON.parse(out || '[]') as { id: string; status: string }[] | null;
+      return (rows ?? []).filter((r) => ID.test(r.id) && r.status !== 'running' && r.status !== 'created').map((r) => r.id);
+    } catch {
+      return [];
+    }
+  }
+
   async reconcile(keep: ReadonlySet<string>): Promise<string[]> {
     const known = new Set([...(await this.list()), ...fs.readdirSync(this.bundles).filter((d) => ID.test(d))]);
     const leftovers = [...known].filter((id) => !keep.has(id));

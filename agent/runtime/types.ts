@@ -51,6 +51,8 @@ export interface SandboxRuntime {
   /** Stops a sandbox at once; its tear-down (state, cgroups, bundle) finishes in the background. */
   destroy(id: string): Promise<void>;
   list(): Promise<string[]>;
+  /** The ids of sandboxes whose processes are no longer running (killed whole, e.g. out of memory). */
+  stopped(): Promise<string[]>;
   /** Whether the sandbox's cgroup recorded an out-of-memory kill. */
   memoryLimitExceeded(id: string): boolean;
   /** Removes what a crash left behind; returns the ids it cleaned. */

@@ -127,7 +127,7 @@ export class SandboxManager {
     }
   }
 
-  async kill(id: string, why: 'killed' | 'expired' | 'idle' = 'killed'): Promise<{ killed: boolean }> {
+  async kill(id: string, why: 'killed' | 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed' = 'killed'): Promise<{ killed: boolean }> {
     const sandbox = this.live.get(id);
     if (!sandbox) return { killed: false };
     clearTimeout(sandbox.deadline);
@@ -137,6 +137,20 @@ export class SandboxManager {
     this.log.info({ sandbox: id, why }, 'sandbox stopped');
     if (why !== 'killed') this.onStopped(id, why);
     return { killed: true };
+  }
+
+  /**
+   * Notices sandboxes that ended by themselves (the kernel's OOM killer takes a sandbox whole when it
+   * passes its memory limit) and reports each, with the cgroup's verdict, to the control plane.
+   */
+  async sweep(): Promise<void> {
+    if (!this.runtime) return;
+    const dead = new Set(await this.runtime.stopped());
+    for (const [id, s] of this.live) {
+      if (!dead.has(s.runtimeId)) continue;
+      const oom = this.runtime.memoryLimitExceeded(s.runtimeId);
+      await this.kill(id, oom ? 'memory_limit_exceeded' : 'failed');
+    }
   }
 
   async stopAll(): Promise<void> {

@@ -126,6 +126,10 @@ export const AuditAction = z.discriminatedUnion('action', [
     }),
   }),
   z.object({
+    action: z.literal('agent.reconcile'),
+    details: z.object({ removed: z.array(z.string()), lost: z.array(z.string()) }),
+  }),
+  z.object({
     action: z.literal('system.start'),
     details: z.object({ version: z.string(), chainVerified: z.boolean() }),
   }),

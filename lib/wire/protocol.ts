@@ -98,6 +98,9 @@ export const controlMethods = {
 export const ExecOutput = z.object({ execId: z.string().max(64), stream: z.enum(['stdout', 'stderr']), data: z.string() });
 export type ExecOutput = z.infer<typeof ExecOutput>;
 
+/** Sent once after an agent process starts: what it removed of an earlier run's sandboxes. */
+export const AgentReconciled = z.object({ removed: z.array(z.string().max(64)).max(10_000) });
+
 /** An agent's word that a sandbox ended without being asked (its deadline, or the memory limit). */
 export const SandboxStopped = z.object({ id: SandboxId, reason: z.enum(['expired', 'idle', 'memory_limit_exceeded', 'failed']) });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
+import { AgentReconciled, CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
@@ -10,6 +10,7 @@ import type { ServerContext } from '../context';
 import { recordHeartbeat } from '../hosts/record-heartbeat';
 import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
 import { markStopped } from '../sandboxes/mark-stopped';
+import { recordReconcile } from '../sandboxes/record-reconcile';
 import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
 import { buildCrl } from '../pki/crl';
 import type { AgentChannels } from './channels';
@@ -122,6 +123,11 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
       },
       'c',
       (topic, payload) => {
+        if (topic === 'agent.reconciled') {
+          const r = AgentReconciled.safeParse(payload);
+          if (r.success) void recordReconcile(ctx, agentId, r.data.removed).catch((err: unknown) => ctx.log.error({ err }, 'could not record a reconcile'));
+          return;
+        }
         if (topic === 'sandbox.stopped') {
           const stopped = SandboxStopped.safeParse(payload);
           if (stopped.success) {

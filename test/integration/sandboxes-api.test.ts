@@ -149,6 +149,20 @@ describe('sandboxes through the REST API (real runsc on the local agent)', () =>
     expect((none.body as { error: { message: string } }).error.message).toContain('No connected host has the labels zone=mars');
   });
 
+  it('ends in "failed: memory limit exceeded" when a background process passes the memory limit', async () => {
+    const r = await dev().post('/api/v1/sandboxes', { memoryMiB: 64 }, { bearer: devKey });
+    const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
+    const started = await exec(devKey, sid, { cmd: ['sh', '-c', 'nohup python3 -c "x = bytearray(512 * 1024 * 1024)" >/dev/null 2>&1 & echo started'] });
+    expect(started.stdout).toBe('started\n');
+    let s: SandboxView | undefined;
+    for (let i = 0; i < 60; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      s = ((await dev().get(`/api/v1/sandboxes/${sid}`, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox;
+      if (s.state !== 'running') break;
+    }
+    expect(s).toMatchObject({ state: 'failed', stateReason: 'memory limit exceeded' });
+  });
+
   it('marks a sandbox expired when its deadline passes', async () => {
     const r = await dev().post('/api/v1/sandboxes', { timeoutSeconds: 2 }, { bearer: devKey });
     const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
@@ -205,5 +219,35 @@ describe('the SDK and the sbx CLI against the started appliance', () => {
     const gone = sbx(['exec', id, '--', 'true']);
     expect(gone.status).toBe(1);
     expect(gone.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('agent crash', () => {
+  it('after a crash the restarted agent removes the leftovers, and the lost sandbox is marked and audited', async () => {
+    const r = await dev().post('/api/v1/sandboxes', { memoryMiB: 256 }, { bearer: devKey });
+    const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
+    const stateDir = path.join(cp.dataDir, 'local-agent');
+    const agentPid = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('agent/main.ts') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(`SBX_AGENT_STATE_DIR=${stateDir}`);
+        } catch {
+          return false;
+        }
+      });
+    expect(agentPid).toBeDefined();
+    process.kill(Number(agentPid), 'SIGKILL');
+    let s: SandboxView | undefined;
+    for (let i = 0; i < 80; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      s = ((await dev().get(`/api/v1/sandboxes/${sid}`, { bearer: devKey })).body as { sandbox: SandboxView }).sandbox;
+      if (s.state !== 'running') break;
+    }
+    expect(s).toMatchObject({ state: 'failed', stateReason: 'host agent restarted' });
+    const ev = ((await admin.get('/api/v1/audit?action=agent.reconcile')).body as AuditPage).events[0];
+    expect((ev?.details as { lost: string[] }).lost).toContain(sid);
+    expect((ev?.details as { removed: string[] }).removed).toContain(sid);
   });
 });

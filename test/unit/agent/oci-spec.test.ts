@@ -40,3 +40,20 @@ describe('OCI spec of a sandbox', () => {
     expect(spec.linux.namespaces.map((n) => n.type)).not.toContain('network');
   });
 });
+
+describe('default image', () => {
+  it('can be prepared again over an existing one (an agent restart)', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { ensureHostImage } = await import('../../../agent/runtime/host-image');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-image-'));
+    try {
+      const first = ensureHostImage(dir);
+      expect(() => ensureHostImage(dir)).not.toThrow();
+      expect(fs.readlinkSync(path.join(first.rootfs, 'bin'))).toBe('usr/bin');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
