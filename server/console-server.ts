@@ -51,5 +51,9 @@ export function createConsoleServer(ctx: ServerContext, tls: KeyPair, next: Next
     },
   );
   server.on('tlsClientError', (err) => ctx.log.debug({ err: err.message }, 'TLS handshake refused'));
+  // Keep idle connections longer than clients keep theirs, so a client rarely writes into a socket
+  // the server is just closing (Node's 5 s default makes SDK callers race it).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return server;
 }

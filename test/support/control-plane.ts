@@ -123,7 +123,9 @@ export function client(cp: Pick<ControlPlane, 'port' | 'ca'>) {
       if (csrf && method !== 'GET' && !('x-csrf-token' in headers)) headers['x-csrf-token'] = csrf;
       if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
       const req = https.request(
-        { host: '127.0.0.1', servername: 'localhost', port: cp.port, path: urlPath, method, headers, ca: cp.ca, minVersion: 'TLSv1.3' },
+        // A fresh connection per call (agent: false): every call is a full handshake, and no test
+        // depends on whether a kept-alive socket is still open.
+        { host: '127.0.0.1', servername: 'localhost', port: cp.port, path: urlPath, method, headers, ca: cp.ca, minVersion: 'TLSv1.3', agent: false },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));
