@@ -134,8 +134,21 @@ export class SbxClient {
     });
   }
 
-  /** Calls `/api/v1${path}` and validates the answer with `schema`. */
-  request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  /**
+   * Calls `/api/v1${path}` and validates the answer with `schema`. A read that meets a kept-alive
+   * connection the appliance was just closing is tried once more on a new connection.
+   */
+  async request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+    try {
+      return await this.requestOnce(method, apiPath, schema, body);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (method !== 'GET' || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw error;
+      return this.requestOnce(method, apiPath, schema, body);
+    }
+  }
+
+  private requestOnce<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     const u = new URL(`${this.url}/api/v1${apiPath}`);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
