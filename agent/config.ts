@@ -36,3 +36,8 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
   };
 }
+
+/** The agent's configuration, from its environment. */
+export function loadAgentConfig(): AgentConfig {
+  return parseAgentConfig(process.env);
+}

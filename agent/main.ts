@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AgentChannel } from './channel';
-import { parseAgentConfig } from './config';
+import { loadAgentConfig } from './config';
 import { enroll } from './enroll';
 import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
 import { RunscRuntime } from './runtime/runsc-runtime';
@@ -18,7 +18,7 @@ const USAGE = 'usage: sbx-agent join --url https://HOST:8443 --token TOKEN [--ho
 async function main(): Promise<number> {
   let config;
   try {
-    config = parseAgentConfig(process.env);
+    config = loadAgentConfig();
   } catch (error) {
     console.error(`sbx-agent: configuration error: ${(error as Error).message}`);
     return 78;

@@ -44,6 +44,8 @@ export type Config = {
   adminUsername: string;
   tlsCertDays: number;
   logLevel: z.infer<typeof ConfigSchema>['SBX_LOG_LEVEL'];
+  /** The environment child processes (the local agent) inherit. */
+  inheritedEnv: NodeJS.ProcessEnv;
 };
 
 /** Thrown with a one-line message naming the variable and what it expects. */
@@ -87,5 +89,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminUsername: c.SBX_ADMIN_USERNAME,
     tlsCertDays: c.SBX_TLS_CERT_DAYS,
     logLevel: c.SBX_LOG_LEVEL,
+    inheritedEnv: { ...env } as NodeJS.ProcessEnv,
   };
+}
+
+/** The process's configuration, from its environment. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import next from 'next';
 import pino from 'pino';
-import { ConfigError, parseConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { audited } from './audit/audited';
 import { SYSTEM_ACTOR, auditEvent } from './audit/event';
 import { verifyAuditTrail } from './audit/verify-trail';
@@ -26,9 +26,9 @@ import { loadOrCreateRootKey } from './pki/root-key';
 import { SerialLock } from './serial-lock';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 
-function loadConfig(): Config {
+function startupConfig(): Config {
   try {
-    return parseConfig(process.env);
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`sbx: configuration error: ${error.message}`);
@@ -39,7 +39,7 @@ function loadConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = startupConfig();
   const log = pino({ level: config.logLevel, base: { service: 'control-plane' } });
   const version = (JSON.parse(fs.readFileSync(path.join(config.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 

@@ -17,7 +17,7 @@ export async function startLocalAgent(ctx: ServerContext): Promise<LocalAgent> {
   const stateDir = path.join(ctx.config.dataDir, 'local-agent');
   const entry = path.join(ctx.config.projectRoot, 'agent', 'main.ts');
   const consoleUrl = `https://127.0.0.1:${ctx.config.console.port}`;
-  const env = { ...process.env, SBX_AGENT_STATE_DIR: stateDir, SBX_AGENT_LOG_LEVEL: ctx.config.logLevel };
+  const env = { ...ctx.config.inheritedEnv, SBX_AGENT_STATE_DIR: stateDir, SBX_AGENT_LOG_LEVEL: ctx.config.logLevel };
   const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ctx.config.projectRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
 
   if (!fs.existsSync(path.join(stateDir, 'agent.json'))) {
