@@ -8,6 +8,8 @@ import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
 import { certificateRequestPem, newPrivateKeyPem } from './keys';
 import type { SandboxManager } from './sandboxes/manager';
+import { CONTROL, receiveFile, sendFile } from './sandboxes/transfers';
+import { TransferRouter } from '../lib/wire/transfer';
 import { agentFiles, writeAtomic, type AgentIdentity } from './state';
 
 export const AGENT_VERSION = '0.1.0';
@@ -97,6 +99,7 @@ export class AgentChannel {
       ws.send(text);
     };
     const sandboxes = this.sandboxes;
+    const transfers = new TransferRouter();
     const peer: Peer = new RpcPeer(
       send,
       agentMethods,
@@ -105,9 +108,18 @@ export class AgentChannel {
         echo: async ({ nonce }) => ({ nonce }),
         'sandbox.create': (p) => sandboxes.create(p),
         'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
+        'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
+        'sandbox.usage': async ({ id }) => sandboxes.usage(id),
+        'files.write': (p) => receiveFile(peer, transfers, p, sandboxes),
+        'files.read': (p) => sendFile(peer, transfers, p, sandboxes),
+        'files.stat': ({ id, path }) => sandboxes.statFile(id, path),
+        'files.list': ({ id, path }) => sandboxes.listFiles(id, path),
+        'files.remove': ({ id, path, recursive }) => sandboxes.removeFile(id, path, recursive),
+        'files.mkdir': ({ id, path }) => sandboxes.makeDirectory(id, path),
       },
       'a',
+      (topic, payload) => void transfers.dispatch(topic, payload, CONTROL),
     );
     this.peer = peer;
     sandboxes.onStopped = (id, reason) => {
@@ -134,6 +146,7 @@ export class AgentChannel {
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'channel error'));
     ws.on('close', (code, reason) => {
       peer.close('channel closed');
+      transfers.abortAll('channel closed');
       this.clearTimers();
       this.ws = null;
       if (code === CloseCode.revoked || revoked) {

@@ -14,6 +14,10 @@ export const errorCodes = [
   'rate_limited',
   'audit_unavailable',
   'unavailable',
+  'no_capacity',
+  'timeout',
+  'memory_limit_exceeded',
+  'disk_full',
   'internal',
 ] as const;
 
@@ -30,6 +34,10 @@ const statusByCode: Record<ErrorCode, number> = {
   rate_limited: 429,
   audit_unavailable: 503,
   unavailable: 503,
+  no_capacity: 503,
+  timeout: 504,
+  memory_limit_exceeded: 409,
+  disk_full: 507,
   internal: 500,
 };
 

@@ -79,6 +79,69 @@ export class SbxClient {
     });
   }
 
+  /** Turns a failed answer (its status and text) into the SDK's error class. */
+  private failure(status: number, text: string): Error {
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // not JSON: reported by status below
+    }
+    const err = ErrorBody.safeParse(json);
+    return err.success
+      ? sbxErrorFor(err.data.error.code, err.data.error.message, status, err.data.error.field, err.data.error.requestId)
+      : new InternalError('internal', `the appliance answered HTTP ${status}`, status, undefined, undefined);
+  }
+
+  /**
+   * Sends raw bytes (a buffer, or a stream piped with backpressure, never read whole) as the body
+   * of `method /api/v1${apiPath}` and validates the JSON answer with `schema`.
+   */
+  upload<S extends z.ZodType>(method: string, apiPath: string, body: Uint8Array | NodeJS.ReadableStream, schema: S): Promise<z.infer<S>> {
+    return new Promise((resolve, reject) => {
+      const opts = this.options(method, apiPath, 'application/json', undefined);
+      const headers = {
+        ...(opts.headers as Record<string, string | number>),
+        'content-type': 'application/octet-stream',
+        ...(body instanceof Uint8Array ? { 'content-length': body.byteLength } : {}),
+      };
+      const req = https.request({ ...opts, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 400) return reject(this.failure(status, text));
+          const parsed = schema.safeParse(JSON.parse(text || 'null'));
+          if (!parsed.success) return reject(new InternalError('internal', 'the appliance answered in an unexpected shape', status, undefined, undefined));
+          resolve(parsed.data);
+        });
+      });
+      req.on('error', reject);
+      if (body instanceof Uint8Array) req.end(body);
+      else {
+        body.on('error', (err) => req.destroy(err));
+        body.pipe(req);
+      }
+    });
+  }
+
+  /** Opens `GET /api/v1${apiPath}` as a byte stream; an error answer is thrown as the SDK's error class. */
+  download(apiPath: string): Promise<NodeJS.ReadableStream> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(this.options('GET', apiPath, 'application/octet-stream, application/json', undefined), (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 400) return resolve(res);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => reject(this.failure(status, text)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /**
    * Calls `/api/v1${path}` and validates the answer with `schema`. A read that meets a kept-alive
    * connection the appliance was just closing is tried once more on a new connection.

@@ -27,6 +27,14 @@ export class RateLimitedError extends SbxError {}
 /** The appliance cannot serve now (including: the change could not be audited, so it was not made). */
 export class UnavailableError extends SbxError {}
 export class InternalError extends SbxError {}
+/** No connected host has room (or the labels asked for) for a sandbox now; try again later. */
+export class NoCapacityError extends UnavailableError {}
+/** Something did not finish in time: a command past its `timeoutMs`, or a host that did not answer. */
+export class TimeoutError extends SbxError {}
+/** The sandbox passed its memory limit and was ended ("failed: memory limit exceeded"). */
+export class MemoryLimitExceededError extends SbxError {}
+/** The sandbox's disk (its `diskMiB`) is full. */
+export class DiskFullError extends SbxError {}
 
 type ErrorClass = new (...args: ConstructorParameters<typeof SbxError>) => SbxError;
 
@@ -40,6 +48,10 @@ const classByCode: Record<ErrorCode, ErrorClass> = {
   rate_limited: RateLimitedError,
   audit_unavailable: UnavailableError,
   unavailable: UnavailableError,
+  no_capacity: NoCapacityError,
+  timeout: TimeoutError,
+  memory_limit_exceeded: MemoryLimitExceededError,
+  disk_full: DiskFullError,
   internal: InternalError,
 };
 

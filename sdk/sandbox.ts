@@ -3,6 +3,7 @@ import { ExecEvent, SandboxView, type CreateSandboxBody } from '../lib/api/sandb
 import { ErrorCode } from '../lib/errors';
 import { SbxClient, type ClientOptions } from './client';
 import { sbxErrorFor } from './errors';
+import { SandboxFiles } from './files';
 
 /** Options of {@link Sandbox.create}; every limit has a default. */
 export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'env' | 'metadata'>>;
@@ -43,11 +44,16 @@ const One = z.object({ sandbox: SandboxView });
  * ```
  */
 export class Sandbox {
+  /** The sandbox's files: write, read, list, remove, mkdir. */
+  readonly files: SandboxFiles;
+
   private constructor(
     private readonly client: SbxClient,
     /** What the appliance said of the sandbox when this handle was made. */
     readonly info: SandboxView,
-  ) {}
+  ) {
+    this.files = new SandboxFiles(client, info.id);
+  }
 
   /** The sandbox's id (`sbx-...`). */
   get id(): string {

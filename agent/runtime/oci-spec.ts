@@ -1,8 +1,10 @@
+import { SANDBOX_HOME } from '../../lib/api/sandboxes';
 import type { ImagePaths } from './host-image';
 import type { SandboxSpec } from './types';
 
+export { SANDBOX_HOME };
+
 export const SANDBOX_USER = '1000:1000';
-export const SANDBOX_HOME = '/home/user';
 const BASE_PATH = 'PATH=/usr/local/bin:/usr/bin:/bin';
 
 /** The cgroup of a sandbox, under the agent's own parent. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureHostImage, type ImagePaths } from './host-image';
 import { SANDBOX_HOME, SANDBOX_USER, buildOciSpec, cgroupPath } from './oci-spec';
+import type { SandboxUsage } from '../../lib/wire/protocol';
 import { RuntimeError, type ExecResult, type ExecSpec, type SandboxRuntime, type SandboxSpec } from './types';
 
 export type RunscOptions = {
@@ -98,7 +99,8 @@ export class RunscRuntime implements SandboxRuntime {
       const child = spawn(this.runsc, [...this.global(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       let timedOut = false;
-      child.stdout.on('data', (d: Buffer) => spec.onStdout?.(d));
+      if (spec.stdoutSink) child.stdout.pipe(spec.stdoutSink);
+      else child.stdout.on('data', (d: Buffer) => spec.onStdout?.(d));
       child.stderr.on('data', (d: Buffer) => {
         if (stderr.length < 4096) stderr += d.toString();
         spec.onStderr?.(d);
@@ -107,16 +109,20 @@ export class RunscRuntime implements SandboxRuntime {
       else if (spec.stdin) spec.stdin.pipe(child.stdin);
       else child.stdin.end();
       child.stdin.on('error', () => undefined);
+      const stop = () => void this.killProcess(id, pidFile).finally(() => setTimeout(() => child.kill('SIGKILL'), 2000).unref());
       const timer =
         spec.timeoutMs === undefined
           ? null
           : setTimeout(() => {
               timedOut = true;
-              void this.killProcess(id, pidFile).finally(() => setTimeout(() => child.kill('SIGKILL'), 2000).unref());
+              stop();
             }, spec.timeoutMs);
+      if (spec.signal?.aborted) stop();
+      spec.signal?.addEventListener('abort', stop, { once: true });
       child.on('error', (err) => reject(new RuntimeError('exec_failed', err.message)));
       child.on('close', (code) => {
         if (timer) clearTimeout(timer);
+        spec.signal?.removeEventListener('abort', stop);
         const started_ = fs.existsSync(pidFile);
         fs.rmSync(pidFile, { force: true });
         const durationMs = performance.now() - started;
@@ -145,6 +151,25 @@ export class RunscRuntime implements SandboxRuntime {
     } catch {
       return false;
     }
+  }
+
+  usage(id: string): SandboxUsage | null {
+    const read = (ctrl: string, file: string) => {
+      try {
+        return Number(fs.readFileSync(path.join('/sys/fs/cgroup', ctrl, cgroupPath(id), file), 'utf8').trim());
+      } catch {
+        return NaN;
+      }
+    };
+    const memoryBytes = read('memory', 'memory.usage_in_bytes');
+    if (!Number.isFinite(memoryBytes)) return null;
+    const ok = (n: number) => (Number.isFinite(n) ? n : 0);
+    return {
+      memoryBytes,
+      memoryPeakBytes: ok(read('memory', 'memory.max_usage_in_bytes')),
+      cpuSeconds: ok(read('cpuacct', 'cpuacct.usage')) / 1e9,
+      pids: ok(read('pids', 'pids.current')),
+    };
   }
 
   async destroy(id: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { SandboxUsage } from '../../lib/wire/protocol';
+
 /** What a sandbox is made with. Limits are enforced by the cgroup (memory, pids, CPU) and tmpfs sizes. */
 export type SandboxSpec = {
   id: string;
@@ -19,6 +21,10 @@ export type ExecSpec = {
   stdin?: NodeJS.ReadableStream | string;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** Standard output is piped here instead (with backpressure); the sink is ended with it. */
+  stdoutSink?: NodeJS.WritableStream;
+  /** Aborting kills the command inside the sandbox (the sandbox goes on). */
+  signal?: AbortSignal;
 };
 
 /**
@@ -53,6 +59,8 @@ export interface SandboxRuntime {
   list(): Promise<string[]>;
   /** The ids of sandboxes whose processes are no longer running (killed whole, e.g. out of memory). */
   stopped(): Promise<string[]>;
+  /** What the sandbox uses now (cgroup counters); null when it has no cgroup (gone). */
+  usage(id: string): SandboxUsage | null;
   /** Whether the sandbox's cgroup recorded an out-of-memory kill. */
   memoryLimitExceeded(id: string): boolean;
   /** Removes what a crash left behind; returns the ids it cleaned. */

@@ -2,7 +2,11 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { newSandboxId } from '../../lib/wire/ids';
 import type { ExecOutcome, SandboxLimits, controlMethods } from '../../lib/wire/protocol';
+import type { PassThrough } from 'node:stream';
+import type { FileDigest, FileEntry, SandboxUsage } from '../../lib/wire/protocol';
+import { RpcError } from '../../lib/wire/rpc';
 import type { SandboxRuntime } from '../runtime/types';
+import { SandboxFiles } from './files';
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
 type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
@@ -31,6 +35,9 @@ const poolKey = (image: string, l: SandboxLimits) => `${image}:${l.cpus}:${l.mem
 export class SandboxManager {
   private readonly live = new Map<string, Live>();
   private readonly pool: string[] = [];
+  /** Running commands by exec id, so that one can be killed on its own. */
+  private readonly commands = new Map<string, AbortController>();
+  private readonly files: SandboxFiles | null;
   private filling: Promise<void> | null = null;
   private stopping = false;
 
@@ -39,7 +46,9 @@ export class SandboxManager {
     private readonly runtimeProblem: string | null,
     private readonly log: Logger,
     private readonly poolConfig: PoolConfig | null = null,
-  ) {}
+  ) {
+    this.files = runtime ? new SandboxFiles(runtime) : null;
+  }
 
   /** Told when a sandbox ends on its own (deadline); the channel passes it on to the control plane. */
   onStopped: (id: string, reason: 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed') => void = () => undefined;
@@ -106,25 +115,83 @@ export class SandboxManager {
     return { startedAt: new Date().toISOString(), startMs: performance.now() - t0 };
   }
 
-  async exec(p: ExecParams, emit: (stream: 'stdout' | 'stderr', data: Buffer) => void): Promise<ExecOutcome> {
-    const sandbox = this.live.get(p.id);
-    if (!sandbox) throw new Error(`sandbox ${p.id} is not running on this host`);
+  /** Runs `work` as activity of sandbox `id`: its idle clock stands still meanwhile. */
+  private async busy<T>(id: string, work: (runtimeId: string) => Promise<T>): Promise<T> {
+    const sandbox = this.live.get(id);
+    if (!sandbox) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
     sandbox.running += 1;
-    this.armIdle(p.id, sandbox);
+    this.armIdle(id, sandbox);
     try {
-      return await this.rt().exec(sandbox.runtimeId, {
-        cmd: p.cmd,
-        env: { ...sandbox.env, ...p.env },
-        cwd: p.cwd,
-        timeoutMs: p.timeoutMs,
-        stdin: p.stdin,
-        onStdout: (d) => emit('stdout', d),
-        onStderr: (d) => emit('stderr', d),
-      });
+      return await work(sandbox.runtimeId);
     } finally {
       sandbox.running -= 1;
-      this.armIdle(p.id, sandbox);
+      this.armIdle(id, sandbox);
     }
+  }
+
+  async exec(p: ExecParams, emit: (stream: 'stdout' | 'stderr', data: Buffer) => void): Promise<ExecOutcome> {
+    const env = { ...this.live.get(p.id)?.env, ...p.env };
+    const abort = new AbortController();
+    this.commands.set(p.execId, abort);
+    try {
+      return await this.busy(p.id, (runtimeId) =>
+        this.rt().exec(runtimeId, {
+          cmd: p.cmd,
+          env,
+          cwd: p.cwd,
+          timeoutMs: p.timeoutMs,
+          stdin: p.stdin,
+          signal: abort.signal,
+          onStdout: (d) => emit('stdout', d),
+          onStderr: (d) => emit('stderr', d),
+        }),
+      );
+    } finally {
+      this.commands.delete(p.execId);
+    }
+  }
+
+  /** Kills one running command; false when it is not running (any more). */
+  killCommand(execId: string): { killed: boolean } {
+    const abort = this.commands.get(execId);
+    abort?.abort();
+    return { killed: abort !== undefined };
+  }
+
+  usage(id: string): SandboxUsage {
+    const s = this.live.get(id);
+    const u = s ? this.runtime?.usage(s.runtimeId) : null;
+    if (!u) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
+    return u;
+  }
+
+  private fs(): SandboxFiles {
+    if (!this.files) throw new Error(this.runtimeProblem ?? 'no sandbox runtime');
+    return this.files;
+  }
+
+  writeFile(id: string, path: string, source: PassThrough, aborted: () => string | null): Promise<FileDigest> {
+    return this.busy(id, (rid) => this.fs().write(rid, path, source, aborted));
+  }
+
+  readFile(id: string, path: string, send: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<FileDigest> {
+    return this.busy(id, (rid) => this.fs().read(rid, path, send, signal));
+  }
+
+  statFile(id: string, path: string): Promise<FileEntry> {
+    return this.busy(id, (rid) => this.fs().stat(rid, path));
+  }
+
+  async listFiles(id: string, path: string): Promise<{ entries: FileEntry[] }> {
+    return { entries: await this.busy(id, (rid) => this.fs().list(rid, path)) };
+  }
+
+  async removeFile(id: string, path: string, recursive: boolean): Promise<{ removed: boolean }> {
+    return { removed: await this.busy(id, (rid) => this.fs().remove(rid, path, recursive)) };
+  }
+
+  async makeDirectory(id: string, path: string): Promise<{ created: boolean }> {
+    return { created: await this.busy(id, (rid) => this.fs().mkdir(rid, path)) };
   }
 
   async kill(id: string, why: 'killed' | 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed' = 'killed'): Promise<{ killed: boolean }> {

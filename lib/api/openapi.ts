@@ -5,12 +5,13 @@ import { AuditPage, AuditQuery } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
+import { FileList, FilePathQuery, FileWritten, MakeDirectoryBody, RemoveFileQuery } from './files';
 import { CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
 import { Settings, UpdateSettingsBody } from './settings';
 import { CreateUserBody, CreatedUser, UpdateUserBody, UserView } from './users';
 
 type Operation = {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   auth: boolean;
@@ -20,6 +21,9 @@ type Operation = {
   /** The response is NDJSON, one of these per line. */
   ndjson?: z.ZodType;
   text?: boolean;
+  /** The request body, or the answer, is raw bytes (application/octet-stream). */
+  binaryBody?: boolean;
+  binary?: boolean;
 };
 
 /** Every route of /api/v1, with the zod schemas it parses and answers with. A test keeps it in step with app/api. */
@@ -52,6 +56,11 @@ export const operations: Operation[] = [
   { method: 'get', path: '/sandboxes/{id}', summary: 'A sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'delete', path: '/sandboxes/{id}', summary: 'Kill a sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'get', path: '/sandboxes/{id}/files', summary: 'Download a file (streamed bytes)', auth: true, query: FilePathQuery, binary: true },
+  { method: 'put', path: '/sandboxes/{id}/files', summary: 'Upload a file from the raw body (streamed)', auth: true, query: FilePathQuery, binaryBody: true, response: z.object({ file: FileWritten }) },
+  { method: 'delete', path: '/sandboxes/{id}/files', summary: 'Remove a file or, recursively, a directory', auth: true, query: RemoveFileQuery, response: z.object({ removed: z.boolean() }) },
+  { method: 'get', path: '/sandboxes/{id}/files/list', summary: 'List a directory', auth: true, query: FilePathQuery, response: FileList },
+  { method: 'post', path: '/sandboxes/{id}/files/mkdir', summary: 'Make a directory and its missing parents', auth: true, body: MakeDirectoryBody, response: z.object({ created: z.boolean() }) },
   { method: 'get', path: '/openapi.json', summary: 'This document', auth: false },
 ];
 
@@ -65,7 +74,9 @@ export function openApiDocument(version: string): object {
     const query = op.query ? Object.entries((json(op.query) as { properties?: Record<string, object> }).properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) : [];
     const ok = op.ndjson
       ? { 'application/x-ndjson': { schema: json(op.ndjson) } }
-      : op.text
+      : op.binary
+        ? { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } }
+        : op.text
         ? { 'application/x-pem-file': { schema: { type: 'string' } } }
         : { 'application/json': { schema: op.response ? json(op.response) : {} } };
     (paths[op.path] ??= {})[op.method] = {
@@ -73,6 +84,7 @@ export function openApiDocument(version: string): object {
       ...(op.auth ? {} : { security: [] }),
       ...(params.length + query.length ? { parameters: [...params, ...query] } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } } : {}),
+      ...(op.binaryBody ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } } } : {}),
       responses: {
         '200': { description: 'OK', content: ok },
         default: { description: 'An error, in the one error shape', content: { 'application/json': { schema: json(ErrorBody) } } },

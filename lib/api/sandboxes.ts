@@ -3,6 +3,9 @@ import { ExecOutcome, SandboxId } from '../wire/protocol';
 
 export const DEFAULT_SANDBOX_IMAGE = 'debian-host';
 
+/** The sandbox user's home and working directory; relative file paths are resolved against it. */
+export const SANDBOX_HOME = '/home/user';
+
 /** The size a sandbox gets when none is asked for; the warm pool keeps sandboxes of this size. */
 export const DEFAULT_LIMITS = { cpus: 1, memoryMiB: 512, pids: 256, diskMiB: 256 } as const;
 

@@ -126,6 +126,18 @@ export const AuditAction = z.discriminatedUnion('action', [
     }),
   }),
   z.object({
+    action: z.literal('sandbox.file'),
+    details: z.object({
+      op: z.enum(['write', 'read', 'remove', 'mkdir']),
+      phase: z.enum(['start', 'end']),
+      path: z.string(),
+      size: z.number().int().optional(),
+      sha256: z.string().optional(),
+      recursive: z.boolean().optional(),
+      error: z.string().optional(),
+    }),
+  }),
+  z.object({
     action: z.literal('agent.reconcile'),
     details: z.object({ removed: z.array(z.string()), lost: z.array(z.string()) }),
   }),

@@ -65,6 +65,38 @@ export const ExecOutcome = z.object({
 });
 export type ExecOutcome = z.infer<typeof ExecOutcome>;
 
+/** A path inside a sandbox: absolute, no NUL byte (relative paths are resolved by the control plane). */
+export const SandboxPath = z
+  .string()
+  .startsWith('/', 'expected an absolute path')
+  .max(4096, 'expected at most 4096 characters')
+  .refine((p) => !p.includes('\0'), 'expected no NUL byte');
+
+/** One entry of a directory inside a sandbox. */
+export const FileEntry = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink', 'other']),
+  size: z.number().int().nonnegative(),
+  /** Permission bits in octal, e.g. "644". */
+  mode: z.string().max(8),
+  modifiedAt: z.iso.datetime(),
+});
+export type FileEntry = z.infer<typeof FileEntry>;
+
+/** A file moved whole, as the agent counted it; the control plane checks both against its own count. */
+export const FileDigest = z.object({ size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export type FileDigest = z.infer<typeof FileDigest>;
+
+/** What a sandbox uses now, read from its cgroup. */
+export const SandboxUsage = z.object({
+  memoryBytes: z.number().int().nonnegative(),
+  memoryPeakBytes: z.number().int().nonnegative(),
+  cpuSeconds: z.number().nonnegative(),
+  pids: z.number().int().nonnegative(),
+});
+export type SandboxUsage = z.infer<typeof SandboxUsage>;
+
 /** Requests the control plane sends to an agent (pushes). */
 export const controlMethods = {
   echo: { params: z.object({ nonce: z.string().max(256) }), result: z.object({ nonce: z.string() }) },
@@ -91,7 +123,18 @@ export const controlMethods = {
     }),
     result: ExecOutcome,
   },
+  /** Kills one running command (a background command, or one whose caller gave up). */
+  'sandbox.exec.kill': { params: z.object({ id: SandboxId, execId: z.string().max(64) }), result: z.object({ killed: z.boolean() }) },
   'sandbox.kill': { params: z.object({ id: SandboxId }), result: z.object({ killed: z.boolean() }) },
+  'sandbox.usage': { params: z.object({ id: SandboxId }), result: SandboxUsage },
+  /** Receives the bytes of `transferId` (transfer.* events) into `path`; replaces the file only once all arrived. */
+  'files.write': { params: z.object({ id: SandboxId, transferId: z.string().max(64), path: SandboxPath }), result: FileDigest },
+  /** Sends the file's bytes as transfer.* events, then answers with their count and digest. */
+  'files.read': { params: z.object({ id: SandboxId, transferId: z.string().max(64), path: SandboxPath }), result: FileDigest },
+  'files.stat': { params: z.object({ id: SandboxId, path: SandboxPath }), result: FileEntry },
+  'files.list': { params: z.object({ id: SandboxId, path: SandboxPath }), result: z.object({ entries: z.array(FileEntry).max(10_000) }) },
+  'files.remove': { params: z.object({ id: SandboxId, path: SandboxPath, recursive: z.boolean() }), result: z.object({ removed: z.boolean() }) },
+  'files.mkdir': { params: z.object({ id: SandboxId, path: SandboxPath }), result: z.object({ created: z.boolean() }) },
 } as const;
 
 /** One-way messages an agent sends while a request runs (output of a command). */

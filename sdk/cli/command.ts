@@ -24,11 +24,18 @@ export function parse<O extends ParseArgsConfig['options']>(args: string[], opti
   }
 }
 
-export function clientFrom(values: { url?: string | boolean; 'ca-file'?: string | boolean }): SbxClient {
-  return new SbxClient({
+type GlobalValues = { url?: string | boolean; 'ca-file'?: string | boolean };
+
+/** The connection options the global flags give (the rest comes from the environment or config). */
+export function clientOptions(values: GlobalValues): { url?: string; caFile?: string } {
+  return {
     url: typeof values.url === 'string' ? values.url : undefined,
     caFile: typeof values['ca-file'] === 'string' ? values['ca-file'] : undefined,
-  });
+  };
+}
+
+export function clientFrom(values: GlobalValues): SbxClient {
+  return new SbxClient(clientOptions(values));
 }
 
 /** Prints rows as aligned columns. */

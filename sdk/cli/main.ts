@@ -7,6 +7,7 @@ import { UsageError, type Command } from './command';
 import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
+import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
 import { execCommand, sandboxCreate, sandboxKill, sandboxList } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
@@ -17,6 +18,11 @@ const commands: Record<string, Command> = {
   'sandbox list': sandboxList,
   'sandbox kill': sandboxKill,
   exec: execCommand,
+  'files write': filesWrite,
+  'files read': filesRead,
+  'files list': filesList,
+  'files rm': filesRemove,
+  'files mkdir': filesMkdir,
 };
 
 function usage(): string {

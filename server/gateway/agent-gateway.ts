@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentReconciled, CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
+import { TransferRouter } from '../../lib/wire/transfer';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
@@ -35,6 +36,7 @@ const PING_MS = 15_000;
 export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair): Promise<AgentGateway> {
   const channels = new Map<string, Channel>();
   const execSinks = new Map<string, { agentId: string; handler: (stream: 'stdout' | 'stderr', data: Buffer) => void }>();
+  const transfers = new TransferRouter();
   const revoked = new Set<string>();
   const refusals = new RefusalAuditor(ctx);
   let crl = '';
@@ -135,6 +137,7 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
           }
           return;
         }
+        if (transfers.dispatch(topic, payload, agentId)) return;
         const out = topic === 'exec.output' ? ExecOutput.safeParse(payload) : null;
         const sink = out?.success ? execSinks.get(out.data.execId) : undefined;
         // Output is accepted only from the agent the exec was sent to.
@@ -161,7 +164,10 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
     ws.on('close', (code, reason) => {
       clearInterval(pinger);
       peer.close('channel closed');
-      if (channels.get(agentId) === channel) channels.delete(agentId);
+      if (channels.get(agentId) === channel) {
+        channels.delete(agentId);
+        transfers.abortAll('the agent channel closed', agentId);
+      }
       const stillOpen = channels.has(agentId);
       void audited(ctx, async (tx, record) => {
         if (!stillOpen) await tx.agent.update({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } });
@@ -209,6 +215,13 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
     onExecOutput(agentId, execId, handler) {
       execSinks.set(execId, { agentId, handler });
       return () => execSinks.delete(execId);
+    },
+    onTransfer: (agentId, transferId, handlers) => transfers.open(transferId, agentId, handlers),
+    emit(agentId, topic, payload) {
+      const ch = channels.get(agentId);
+      if (!ch) return false;
+      ch.peer.emit(topic, payload);
+      return true;
     },
     setServerCertificate(next) {
       pair = next;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { TransferHandlers } from '../../lib/wire/transfer';
 import type { ControlMethod, controlMethods } from '../../lib/wire/protocol';
 
 /** What the rest of the control plane may ask of the open agent channels. */
@@ -20,6 +21,10 @@ export interface AgentChannels {
   crlPem(): string;
   /** Receives the output an agent streams for one exec, until the returned function is called. */
   onExecOutput(agentId: string, execId: string, handler: (stream: 'stdout' | 'stderr', data: Buffer) => void): () => void;
+  /** Receives the transfer events an agent sends for one transfer, until the returned function is called. */
+  onTransfer(agentId: string, transferId: string, handlers: TransferHandlers): () => void;
+  /** Sends a one-way message (a transfer's chunk or credit) to an agent; false when it is not connected. */
+  emit(agentId: string, topic: string, payload: unknown): boolean;
 }
 
 /** Stands in until the gateway is listening: nothing is connected. */
@@ -31,4 +36,6 @@ export const noChannels: AgentChannels = {
   refreshRevocations: async () => undefined,
   crlPem: () => '',
   onExecOutput: () => () => undefined,
+  onTransfer: () => () => undefined,
+  emit: () => false,
 };

@@ -11,14 +11,14 @@ export async function pickHost(
   labels: Record<string, string> = {},
 ): Promise<{ id: string; hostname: string }> {
   const connected = deps.agents.connectedIds();
-  if (connected.length === 0) throw new AppError('unavailable', 'No host is connected: add a host on the Hosts page, or start one.');
+  if (connected.length === 0) throw new AppError('no_capacity', 'No host is connected: add a host on the Hosts page, or start one.');
   const wanted = Object.entries(labels);
   const agents = (await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } })).filter((a) => {
     const have = JSON.parse(a.labels) as Record<string, string>;
     return wanted.every(([k, v]) => have[k] === v);
   });
   if (agents.length === 0 && wanted.length > 0) {
-    throw new AppError('unavailable', `No connected host has the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+    throw new AppError('no_capacity', `No connected host has the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   }
   const counts = await deps.db.sandbox.groupBy({ by: ['agentId'], where: { state: { in: ['starting', 'running'] } }, _count: { _all: true } });
   const running = new Map(counts.map((c) => [c.agentId, c._count._all]));
@@ -33,7 +33,7 @@ export async function pickHost(
   const best = candidates[0];
   if (!best) {
     const reasons = agents.map((a) => `${a.hostname}: ${a.health ? (JSON.parse(a.health) as { problems?: string[] }).problems?.join('; ') || 'full' : 'no heartbeat yet'}`);
-    throw new AppError('unavailable', `No host has capacity for a sandbox (${reasons.join(', ') || 'none connected'}).`);
+    throw new AppError('no_capacity', `No host has capacity for a sandbox (${reasons.join(', ') || 'none connected'}).`);
   }
   return { id: best.a.id, hostname: best.a.hostname };
 }

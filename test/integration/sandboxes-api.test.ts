@@ -9,7 +9,7 @@ import type { AuditPage } from '../../lib/api/audit';
 import type { HostView } from '../../lib/api/hosts';
 import type { ExecEvent, SandboxView } from '../../lib/api/sandboxes';
 import type { CreatedUser } from '../../lib/api/users';
-import { waitForHost } from '../support/agent';
+import { localAgentPid, waitForHost } from '../support/agent';
 import { adminClient, client, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
@@ -226,17 +226,7 @@ describe('agent crash', () => {
   it('after a crash the restarted agent removes the leftovers, and the lost sandbox is marked and audited', async () => {
     const r = await dev().post('/api/v1/sandboxes', { memoryMiB: 256 }, { bearer: devKey });
     const sid = (r.body as { sandbox: SandboxView }).sandbox.id;
-    const stateDir = path.join(cp.dataDir, 'local-agent');
-    const agentPid = fs
-      .readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .find((p) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('agent/main.ts') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(`SBX_AGENT_STATE_DIR=${stateDir}`);
-        } catch {
-          return false;
-        }
-      });
+    const agentPid = localAgentPid(cp.dataDir);
     expect(agentPid).toBeDefined();
     process.kill(Number(agentPid), 'SIGKILL');
     let s: SandboxView | undefined;

@@ -58,3 +58,19 @@ export async function waitForHost(admin: Admin, id: string, check: (h: HostView)
   }
   throw new Error(`host ${id} never reached the expected state; last: ${JSON.stringify(last)}`);
 }
+
+/** The pid of the local agent the control plane started for the data dir `dataDir`. */
+export function localAgentPid(dataDir: string): number | undefined {
+  const stateDir = path.join(dataDir, 'local-agent');
+  const pid = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .find((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('agent/main.ts') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(`SBX_AGENT_STATE_DIR=${stateDir}`);
+      } catch {
+        return false;
+      }
+    });
+  return pid === undefined ? undefined : Number(pid);
+}

@@ -7,13 +7,15 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-export type Bootstrap = { consoleUrl: string; caCertificate: string; username: string; oneTimePassword: string };
+export type Bootstrap = { consoleUrl: string; caCertificate: string; username: string; oneTimePassword: string; developerApiKey?: string };
 
 export type ControlPlane = {
   url: string;
   port: number;
   gatewayPort: number;
   dataDir: string;
+  /** The control plane process (it changes with a restart). */
+  pid: () => number;
   ca: string;
   bootstrap: Bootstrap;
   output: () => string;
@@ -92,6 +94,7 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
     ca: fs.readFileSync(path.join(dir, 'pki', 'ca.crt'), 'utf8'),
     bootstrap,
     output: () => out,
+    pid: () => child.pid ?? 0,
     stop: async () => {
       const code = await stop();
       if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });

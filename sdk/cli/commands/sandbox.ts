@@ -1,13 +1,6 @@
 import { CreateSandboxBody } from '../../../lib/api/sandboxes';
 import { Sandbox } from '../../sandbox';
-import { parse, table, UsageError, type Command } from '../command';
-
-function clientOptions(values: { url?: string | boolean; 'ca-file'?: string | boolean }) {
-  return {
-    url: typeof values.url === 'string' ? values.url : undefined,
-    caFile: typeof values['ca-file'] === 'string' ? values['ca-file'] : undefined,
-  };
-}
+import { clientOptions, parse, table, UsageError, type Command } from '../command';
 
 /** `10m`, `90s`, `2h` or plain seconds. */
 function seconds(text: string): number {
