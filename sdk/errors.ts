@@ -1,3 +1,4 @@
+import type { ExecResult } from './command';
 import type { ErrorCode } from '../lib/errors';
 
 /** Base of every error the SDK throws for a failed API call; `code` is the API's error code. */
@@ -31,6 +32,15 @@ export class InternalError extends SbxError {}
 export class NoCapacityError extends UnavailableError {}
 /** Something did not finish in time: a command past its `timeoutMs`, or a host that did not answer. */
 export class TimeoutError extends SbxError {}
+/** A command was killed at its `timeoutMs`; `result` holds what it printed until then. */
+export class CommandTimeoutError extends TimeoutError {
+  constructor(
+    message: string,
+    readonly result: ExecResult,
+  ) {
+    super('timeout', message, 200, undefined, undefined);
+  }
+}
 /** The sandbox passed its memory limit and was ended ("failed: memory limit exceeded"). */
 export class MemoryLimitExceededError extends SbxError {}
 /** The sandbox's disk (its `diskMiB`) is full. */

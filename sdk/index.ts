@@ -1,5 +1,7 @@
 /** The appliance's TypeScript SDK. */
-export { Sandbox, type CreateOptions, type ExecOptions, type ExecResult } from './sandbox';
+export { Sandbox, type CreateOptions, type ExecOptions } from './sandbox';
+export { CommandHandle, type ExecResult, type OutputCallbacks } from './command';
+export type { CommandView, SandboxView } from '../lib/api/sandboxes';
 export { SbxClient, type ClientOptions } from './client';
 export * from './errors';
 export { SandboxFiles } from './files';

@@ -1,35 +1,21 @@
 import { z } from 'zod';
-import { ExecEvent, SandboxView, type CreateSandboxBody } from '../lib/api/sandboxes';
-import { ErrorCode } from '../lib/errors';
+import { CommandView, SandboxView, type CreateSandboxBody } from '../lib/api/sandboxes';
 import { SbxClient, type ClientOptions } from './client';
-import { sbxErrorFor } from './errors';
+import { CommandHandle, followCommand, type ExecResult, type OutputCallbacks } from './command';
 import { SandboxFiles } from './files';
 
 /** Options of {@link Sandbox.create}; every limit has a default. */
-export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'env' | 'metadata'>>;
+export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'hostLabels' | 'env' | 'metadata'>>;
 
 /** Options of {@link Sandbox.exec}. */
-export type ExecOptions = {
-  /** Called with each chunk of standard output as it arrives. */
-  onStdout?: (chunk: string) => void;
-  /** Called with each chunk of standard error as it arrives. */
-  onStderr?: (chunk: string) => void;
-  /** Kill the command after this many milliseconds (the result then has `timedOut`). */
+export type ExecOptions = OutputCallbacks & {
+  /** Kill the command after this many milliseconds (`CommandTimeoutError`). */
   timeoutMs?: number;
   env?: Record<string, string>;
   cwd?: string;
   stdin?: string;
-};
-
-/** How a command ended, with all it printed. `exitCode` is null when a signal killed it. */
-export type ExecResult = {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  memoryLimitExceeded: boolean;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
+  /** Start the command and resolve at once with a handle to wait for it or kill it. */
+  background?: boolean;
 };
 
 const One = z.object({ sandbox: SandboxView });
@@ -82,41 +68,32 @@ export class Sandbox {
   }
 
   /**
-   * Runs a command (an argument list, or a string for `sh -c`) and resolves when it ends. Output
-   * streams to the callbacks as it comes. A non-zero exit is a result, not an error.
+   * Runs a command (an argument list, or a string for `sh -c`) and resolves when it ends, with its
+   * exit code and all it printed. Output streams to the callbacks as it comes. A non-zero exit is a
+   * result, not an error; a timeout throws `CommandTimeoutError`. With `{ background: true }` it
+   * resolves at once with a {@link CommandHandle}.
    */
-  async exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(cmd: string | string[], opts: ExecOptions & { background: true }): Promise<CommandHandle>;
+  exec(cmd: string | string[], opts?: ExecOptions & { background?: false }): Promise<ExecResult>;
+  async exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult | CommandHandle> {
     const argv = typeof cmd === 'string' ? ['sh', '-c', cmd] : cmd;
-    let stdout = '';
-    let stderr = '';
-    let result: ExecResult | null = null;
-    let failure: Error | null = null;
-    await this.client.stream(
-      'POST',
-      `/sandboxes/${this.id}/exec`,
-      { cmd: argv, env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs, stdin: opts.stdin },
-      (line) => {
-        const e = ExecEvent.parse(JSON.parse(line));
-        if (e.type === 'stdout' || e.type === 'stderr') {
-          const text = Buffer.from(e.data, 'base64').toString('utf8');
-          if (e.type === 'stdout') {
-            stdout += text;
-            opts.onStdout?.(text);
-          } else {
-            stderr += text;
-            opts.onStderr?.(text);
-          }
-        } else if (e.type === 'exit') {
-          result = { exitCode: e.exitCode, signal: e.signal, timedOut: e.timedOut, memoryLimitExceeded: e.memoryLimitExceeded, durationMs: e.durationMs, stdout, stderr };
-        } else {
-          const code = ErrorCode.safeParse(e.error.code);
-          failure = sbxErrorFor(code.success ? code.data : 'internal', e.error.message, 200);
-        }
-      },
-    );
-    if (failure) throw failure;
-    if (!result) throw sbxErrorFor('internal', 'the command ended without an exit status', 200);
-    return result;
+    const body = { cmd: argv, env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs, stdin: opts.stdin };
+    if (opts.background) {
+      const { command } = await this.client.request('POST', `/sandboxes/${this.id}/exec`, z.object({ command: CommandView }), { ...body, background: true });
+      return new CommandHandle(this.client, command);
+    }
+    return followCommand(this.client, `/sandboxes/${this.id}/exec`, body, opts);
+  }
+
+  /** The sandbox's command history, newest first (command lines and exit codes, never output). */
+  async commands(): Promise<CommandView[]> {
+    return (await this.client.request('GET', `/sandboxes/${this.id}/commands`, z.object({ commands: z.array(CommandView) }))).commands;
+  }
+
+  /** A handle on a command of this sandbox (e.g. a background command started elsewhere). */
+  async command(commandId: string): Promise<CommandHandle> {
+    const { command } = await this.client.request('GET', `/sandboxes/${this.id}/commands/${encodeURIComponent(commandId)}`, z.object({ command: CommandView }));
+    return new CommandHandle(this.client, command);
   }
 
   /** Kills the sandbox now; it is kept, stopped, for the record. */

@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import type { AgentChannels } from './gateway/channels';
 import type { Metrics } from './metrics';
+import type { LiveCommands } from './sandboxes/live-commands';
 import type { KeyPair } from './pki/certificates';
 import type { SerialLock } from './serial-lock';
 
@@ -19,6 +20,8 @@ export type ServerContext = {
   pki: { caCertFile: string; caFingerprint: string; ca: KeyPair };
   /** The open agent channels; replaced by the gateway once it listens. */
   agents: AgentChannels;
+  /** Commands running now, and ended background commands' output for a while. */
+  commands: LiveCommands;
 };
 
 // Next.js bundles route handlers apart from the process's entry module, so the context is handed

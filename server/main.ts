@@ -24,6 +24,7 @@ import { createMetrics } from './metrics';
 import { ensurePki } from './pki/ensure-pki';
 import { loadOrCreateRootKey } from './pki/root-key';
 import { SerialLock } from './serial-lock';
+import { LiveCommands } from './sandboxes/live-commands';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 
 function startupConfig(): Config {
@@ -65,8 +66,11 @@ async function main(): Promise<void> {
     startedAt: new Date(),
     pki: { caCertFile: pki.caCertFile, caFingerprint: pki.caFingerprint, ca: pki.ca },
     agents: noChannels,
+    commands: new LiveCommands(),
   };
   setServerContext(ctx);
+  // Commands that were running when the control plane stopped can no longer be followed.
+  await db.sandboxCommand.updateMany({ where: { state: 'running' }, data: { state: 'lost', endedAt: new Date() } });
 
   const check = await verifyAuditTrail(ctx);
   if (check.break) log.error({ break: check.break }, 'AUDIT TRAIL INTEGRITY CHECK FAILED');

@@ -109,7 +109,17 @@ export class RunscRuntime implements SandboxRuntime {
       else if (spec.stdin) spec.stdin.pipe(child.stdin);
       else child.stdin.end();
       child.stdin.on('error', () => undefined);
-      const stop = () => void this.killProcess(id, pidFile).finally(() => setTimeout(() => child.kill('SIGKILL'), 2000).unref());
+      const stop = () => void this.killProcess(id, pidFile, spec.user ?? SANDBOX_USER).finally(() => setTimeout(() => child.kill('SIGKILL'), 2000).unref());
+      // The command is done when its own process exits. Processes it left running in the background
+      // may still hold its output open; what they print after a short grace is not waited for
+      // (a piped sink is exempt: its output is drained at the reader's pace).
+      child.on('exit', () => {
+        if (spec.stdoutSink) return;
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, 250).unref();
+      });
       const timer =
         spec.timeoutMs === undefined
           ? null
@@ -139,9 +149,16 @@ export class RunscRuntime implements SandboxRuntime {
     });
   }
 
-  private async killProcess(id: string, pidFile: string): Promise<void> {
+  /**
+   * Kills a command with everything it started: each exec'd process leads its own process group
+   * inside the sandbox, so the group is signalled (as the command's own user, who may signal its
+   * processes), then the leader by runsc.
+   */
+  private async killProcess(id: string, pidFile: string, user: string): Promise<void> {
     const pid = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '';
-    if (pid) await this.run(['kill', '--pid', pid, id, 'KILL'], 5000);
+    if (!/^\d+$/.test(pid)) return;
+    await this.run(['exec', '--user', user, id, 'python3', '-c', 'import os, sys; os.killpg(int(sys.argv[1]), 9)', pid], 5000);
+    await this.run(['kill', '--pid', pid, id, 'KILL'], 5000);
   }
 
   memoryLimitExceeded(id: string): boolean {

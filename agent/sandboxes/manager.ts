@@ -5,7 +5,7 @@ import type { ExecOutcome, SandboxLimits, controlMethods } from '../../lib/wire/
 import type { PassThrough } from 'node:stream';
 import type { FileDigest, FileEntry, SandboxUsage } from '../../lib/wire/protocol';
 import { RpcError } from '../../lib/wire/rpc';
-import type { SandboxRuntime } from '../runtime/types';
+import { RuntimeError, type SandboxRuntime } from '../runtime/types';
 import { SandboxFiles } from './files';
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
@@ -146,6 +146,10 @@ export class SandboxManager {
           onStderr: (d) => emit('stderr', d),
         }),
       );
+    } catch (error) {
+      // A command that could not start (no such executable, a bad working directory) is the caller's to fix.
+      if (error instanceof RuntimeError && error.code === 'exec_failed') throw new RpcError('invalid_argument', `the command could not start: ${error.message}`);
+      throw error;
     } finally {
       this.commands.delete(p.execId);
     }

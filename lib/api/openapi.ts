@@ -6,7 +6,7 @@ import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
 import { FileList, FilePathQuery, FileWritten, MakeDirectoryBody, RemoveFileQuery } from './files';
-import { CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
+import { CommandView, CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
 import { Settings, UpdateSettingsBody } from './settings';
 import { CreateUserBody, CreatedUser, UpdateUserBody, UserView } from './users';
 
@@ -55,7 +55,11 @@ export const operations: Operation[] = [
   { method: 'post', path: '/sandboxes', summary: 'Create a sandbox', auth: true, body: CreateSandboxBody, response: z.object({ sandbox: SandboxView }) },
   { method: 'get', path: '/sandboxes/{id}', summary: 'A sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'delete', path: '/sandboxes/{id}', summary: 'Kill a sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
-  { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON (with background: true, answers { command } at once)', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'get', path: '/sandboxes/{id}/commands', summary: 'Command history of a sandbox', auth: true, response: z.object({ commands: z.array(CommandView) }) },
+  { method: 'get', path: '/sandboxes/{id}/commands/{commandId}', summary: 'A command', auth: true, response: z.object({ command: CommandView }) },
+  { method: 'post', path: '/sandboxes/{id}/commands/{commandId}/wait', summary: 'Follow a command: kept output, live output, exit (NDJSON)', auth: true, ndjson: ExecEvent },
+  { method: 'post', path: '/sandboxes/{id}/commands/{commandId}/kill', summary: 'Kill a running command', auth: true, response: z.object({ command: CommandView }) },
   { method: 'get', path: '/sandboxes/{id}/files', summary: 'Download a file (streamed bytes)', auth: true, query: FilePathQuery, binary: true },
   { method: 'put', path: '/sandboxes/{id}/files', summary: 'Upload a file from the raw body (streamed)', auth: true, query: FilePathQuery, binaryBody: true, response: z.object({ file: FileWritten }) },
   { method: 'delete', path: '/sandboxes/{id}/files', summary: 'Remove a file or, recursively, a directory', auth: true, query: RemoveFileQuery, response: z.object({ removed: z.boolean() }) },

@@ -55,13 +55,37 @@ export const ExecBody = z.strictObject({
   cwd: z.string().startsWith('/', 'expected an absolute path').max(4096).optional(),
   timeoutMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
   stdin: z.string().max(1024 * 1024).optional(),
+  /** Answer at once with the command's id; wait for it or kill it later under /commands/{commandId}. */
+  background: z.boolean().default(false),
 });
 export type ExecBody = z.infer<typeof ExecBody>;
 
+export const CommandState = z.enum(['running', 'exited', 'killed', 'timed_out', 'failed', 'lost']);
+
+/** A command run in a sandbox, as its history keeps it (never its output). */
+export const CommandView = z.object({
+  id: z.string(),
+  sandboxId: SandboxId,
+  actor: z.string(),
+  command: z.string(),
+  background: z.boolean(),
+  state: CommandState,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+});
+export type CommandView = z.infer<typeof CommandView>;
+
 export const ExecEvent = z.discriminatedUnion('type', [
+  /** First line of every exec stream: the command's id (to kill it, or find it in the history). */
+  z.object({ type: z.literal('start'), commandId: z.string() }),
   z.object({ type: z.literal('stdout'), data: z.string() }),
   z.object({ type: z.literal('stderr'), data: z.string() }),
   z.object({ type: z.literal('exit') }).extend(ExecOutcome.shape),
   z.object({ type: z.literal('error'), error: z.object({ code: z.string(), message: z.string() }) }),
+  /** Output older than what the control plane keeps of a background command was left out here. */
+  z.object({ type: z.literal('dropped'), bytes: z.number().int() }),
 ]);
 export type ExecEvent = z.infer<typeof ExecEvent>;

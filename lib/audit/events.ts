@@ -117,8 +117,10 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('sandbox.exec'),
     details: z.object({
-      phase: z.enum(['start', 'end']),
+      phase: z.enum(['start', 'end', 'kill']),
       command: z.string(),
+      commandId: z.string().optional(),
+      background: z.boolean().optional(),
       exitCode: z.number().int().nullable().optional(),
       signal: z.string().nullable().optional(),
       timedOut: z.boolean().optional(),

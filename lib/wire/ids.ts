@@ -1,7 +1,16 @@
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+function randomText(n: number): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(n));
+  return Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
+}
+
+/** A command's id (also its exec id on the agent channel). */
+export function newCommandId(): string {
+  return `cmd-${randomText(20)}`;
+}
+
 /** A fixed-length sandbox id: runsc resolves ids by prefix, so no id may be a prefix of another. */
 export function newSandboxId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(20));
-  return `sbx-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
+  return `sbx-${randomText(20)}`;
 }

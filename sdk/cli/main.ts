@@ -8,7 +8,7 @@ import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
 import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
-import { execCommand, sandboxCreate, sandboxKill, sandboxList } from './commands/sandbox';
+import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
   'host list': hostList,
@@ -18,6 +18,9 @@ const commands: Record<string, Command> = {
   'sandbox list': sandboxList,
   'sandbox kill': sandboxKill,
   exec: execCommand,
+  'command wait': commandWait,
+  'command kill': commandKill,
+  'command list': commandList,
   'files write': filesWrite,
   'files read': filesRead,
   'files list': filesList,

@@ -102,6 +102,22 @@ describe('runsc runtime (real gVisor)', () => {
     expect((await run(shared, ['echo', 'still here'])).stdout).toBe('still here\n');
   });
 
+  it('a killed command takes what it started with it; one that leaves a background process still returns', async () => {
+    const procs = async () => (await run(shared, ['sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "'])).stdout;
+    const t0 = Date.now();
+    const detached = await run(shared, ['sh', '-c', 'sleep 41 & echo started']);
+    expect(detached).toMatchObject({ exitCode: 0, stdout: 'started\n' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 500);
+    const killed = await run(shared, ['sh', '-c', 'sleep 42 & sleep 43'], { signal: abort.signal });
+    expect(killed).toMatchObject({ exitCode: null, signal: 'SIGKILL', timedOut: false });
+    const left = await procs();
+    expect(left).toContain('sleep 41');
+    expect(left).not.toContain('sleep 42');
+    expect(left).not.toContain('sleep 43');
+  });
+
   it('ends a sandbox that goes past its memory limit and says so', async () => {
     const small = await sandbox({ memoryMiB: 64 });
     const r = await run(small, ['python3', '-c', 'x = bytearray(256 * 1024 * 1024); print(len(x))'], { timeoutMs: 20_000 });

@@ -1,5 +1,8 @@
 import { CreateSandboxBody } from '../../../lib/api/sandboxes';
+import os from 'node:os';
 import { Sandbox } from '../../sandbox';
+import type { ExecResult, OutputCallbacks } from '../../command';
+import { CommandTimeoutError } from '../../errors';
 import { clientOptions, parse, table, UsageError, type Command } from '../command';
 
 /** `10m`, `90s`, `2h` or plain seconds. */
@@ -51,21 +54,67 @@ export const sandboxKill: Command = {
   },
 };
 
+/** Streams a command's output and exits with its exit code (124 when killed at its timeout, as timeout(1)). */
+async function followToExit(run: (cb: OutputCallbacks) => Promise<ExecResult>): Promise<void> {
+  try {
+    const r = await run({ onStdout: (s) => process.stdout.write(s), onStderr: (s) => process.stderr.write(s) });
+    process.exitCode = r.exitCode ?? 128 + (os.constants.signals[r.signal as NodeJS.Signals] ?? 9);
+  } catch (error) {
+    if (!(error instanceof CommandTimeoutError)) throw error;
+    process.stderr.write(`sbx: ${error.message}\n`);
+    process.exitCode = 124;
+  }
+}
+
 /** `sbx exec ID -- CMD ARGS...`: streams the output and exits with the command's own exit code. */
 export const execCommand: Command = {
-  usage: 'sbx exec ID [--timeout 30s] -- CMD [ARGS...]',
-  async run(args) {
+  usage: 'sbx exec ID [--timeout 30s] [--background] -- CMD [ARGS...]',
+  async run(args, io) {
     const dash = args.indexOf('--');
     if (dash < 0 || dash === args.length - 1) throw new UsageError('expected the command after --');
-    const { values, positionals } = parse(args.slice(0, dash), { timeout: { type: 'string' } });
+    const { values, positionals } = parse(args.slice(0, dash), { timeout: { type: 'string' }, background: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('expected exactly one sandbox id before --');
     const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
-    const r = await sandbox.exec(args.slice(dash + 1), {
-      onStdout: (s) => process.stdout.write(s),
-      onStderr: (s) => process.stderr.write(s),
-      ...(values.timeout ? { timeoutMs: seconds(values.timeout) * 1000 } : {}),
-    });
-    if (r.timedOut) process.stderr.write(`sbx exec: the command was killed at its timeout\n`);
-    process.exitCode = r.exitCode ?? 128 + (r.signal === 'SIGKILL' ? 9 : 15);
+    const opts = values.timeout ? { timeoutMs: seconds(values.timeout) * 1000 } : {};
+    if (values.background) {
+      const handle = await sandbox.exec(args.slice(dash + 1), { ...opts, background: true });
+      return io.out(values.json ? JSON.stringify(handle.info, null, 2) : handle.id);
+    }
+    await followToExit((cb) => sandbox.exec(args.slice(dash + 1), { ...opts, ...cb }));
+  },
+};
+
+/** `sbx command wait|kill|list`: background commands and the history. */
+export const commandWait: Command = {
+  usage: 'sbx command wait ID COMMAND_ID  (replays kept output, follows it, exits with its code)',
+  async run(args) {
+    const { values, positionals } = parse(args, {});
+    if (positionals.length !== 2) throw new UsageError('expected a sandbox id and a command id');
+    const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
+    const handle = await sandbox.command(positionals[1] as string);
+    await followToExit((cb) => handle.wait(cb));
+  },
+};
+
+export const commandKill: Command = {
+  usage: 'sbx command kill ID COMMAND_ID',
+  async run(args, io) {
+    const { values, positionals } = parse(args, {});
+    if (positionals.length !== 2) throw new UsageError('expected a sandbox id and a command id');
+    const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
+    const c = await (await sandbox.command(positionals[1] as string)).kill();
+    io.out(values.json ? JSON.stringify(c, null, 2) : `${c.id}: ${c.state}`);
+  },
+};
+
+export const commandList: Command = {
+  usage: 'sbx command list ID [--json]',
+  async run(args, io) {
+    const { values, positionals } = parse(args, {});
+    if (positionals.length !== 1) throw new UsageError('expected a sandbox id');
+    const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
+    const list = await sandbox.commands();
+    if (values.json) return io.out(JSON.stringify(list, null, 2));
+    io.out(table([['ID', 'STATE', 'EXIT', 'ACTOR', 'STARTED', 'COMMAND'], ...list.map((c) => [c.id, c.state, c.exitCode === null ? (c.signal ?? '') : String(c.exitCode), c.actor, c.startedAt, c.command])]));
   },
 };

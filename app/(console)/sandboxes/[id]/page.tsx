@@ -29,7 +29,7 @@ async function runCommand(id: string, command: string): Promise<Run> {
     const e = ExecEvent.parse(JSON.parse(line));
     if (e.type === 'stdout' || e.type === 'stderr') output += new TextDecoder().decode(Uint8Array.from(atob(e.data), (c) => c.charCodeAt(0)));
     else if (e.type === 'exit') exit = e.exitCode !== null ? `exit ${e.exitCode}` : `killed by ${e.signal}${e.timedOut ? ' (timeout)' : ''}`;
-    else exit = `error: ${e.error.message}`;
+    else if (e.type === 'error') exit = `error: ${e.error.message}`;
   }
   return { command, output, exit };
 }

@@ -1,26 +1,24 @@
-import { ExecBody, type ExecEvent } from '@/lib/api/sandboxes';
-import { AppError } from '@/lib/errors';
-import { execInSandbox } from '@/server/sandboxes/exec-in-sandbox';
-import { findSandbox } from '@/server/sandboxes/sandbox-view';
+import { ExecBody } from '@/lib/api/sandboxes';
+import { toCommandView } from '@/server/sandboxes/command-view';
+import { killCommand } from '@/server/sandboxes/kill-command';
+import { startCommand } from '@/server/sandboxes/start-command';
+import { commandStream } from '@/server/http/ndjson';
 import { apiRoute } from '@/server/http/api-route';
 
-/** Runs a command; the answer streams as NDJSON: stdout and stderr chunks (base64), then exit. */
+/**
+ * Runs a command. The answer streams as NDJSON: start (the command id), stdout and stderr chunks
+ * (base64), then exit. With `background: true` it is `{ command }` at once instead. A foreground
+ * command whose caller goes away is killed.
+ */
 export const POST = apiRoute({ auth: true, permission: 'sandboxes.use', body: ExecBody }, async ({ ctx, principal, params, body, meta }) => {
   const id = params.id ?? '';
-  // Refusals that come before any output are answered as ordinary errors, not inside the stream.
-  const sandbox = await findSandbox(ctx, principal, id);
-  if (sandbox.state !== 'running') throw new AppError('conflict', `Sandbox ${id} is ${sandbox.state}; commands run only in a running sandbox.`);
-  const encoder = new TextEncoder();
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const emit = (e: ExecEvent) => controller.enqueue(encoder.encode(`${JSON.stringify(e)}\n`));
-      execInSandbox(ctx, principal, id, body, meta, emit)
-        .catch((err: unknown) => {
-          const error = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'internal', message: (err as Error).message };
-          emit({ type: 'error', error });
-        })
-        .finally(() => controller.close());
-    },
-  });
-  return new Response(stream, { headers: { 'content-type': 'application/x-ndjson' } });
+  // Refusals come before the command starts, as ordinary errors (not inside a stream).
+  const live = await startCommand(ctx, principal, id, body, meta);
+  if (body.background) {
+    return { command: toCommandView(await ctx.db.sandboxCommand.findUniqueOrThrow({ where: { id: live.id } })) };
+  }
+  return commandStream(
+    (listener) => live.listen(listener, true),
+    () => void killCommand(ctx, principal, id, live.id, meta).catch((err: unknown) => ctx.log.warn({ err }, 'could not kill an abandoned command')),
+  );
 });

@@ -1,0 +1,39 @@
+import type { CommandView } from '../../lib/api/sandboxes';
+import { audited } from '../audit/audited';
+import { auditEvent, type RequestMeta } from '../audit/event';
+import type { Principal } from '../auth/principal';
+import type { ServerContext } from '../context';
+import { findCommand, toCommandView } from './command-view';
+import { appErrorOf } from './running-sandbox';
+
+type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
+
+/**
+ * Kills a running command (the sandbox goes on). Audited before the kill is sent; the command's
+ * end is then recorded as for any command (killed by SIGKILL). A command that already ended is
+ * answered as it is.
+ */
+export async function killCommand(deps: Deps, caller: Principal, sandboxId: string, commandId: string, meta: RequestMeta): Promise<CommandView> {
+  const c = await findCommand(deps, caller, sandboxId, commandId);
+  const live = deps.commands.get(commandId);
+  if (c.state !== 'running' || !live || live.final) return toCommandView(c);
+  await audited(deps, (_tx, record) =>
+    record(auditEvent(meta, { action: 'sandbox.exec', details: { phase: 'kill', command: c.command, commandId } }, { type: 'sandbox', id: sandboxId, name: null })),
+  );
+  try {
+    await deps.agents.call(live.agentId, 'sandbox.exec.kill', { id: sandboxId, execId: commandId }, 10_000);
+  } catch (error) {
+    throw appErrorOf(error, sandboxId);
+  }
+  // The end arrives from the agent a moment later; answer with it when it does.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    live.listen((e) => {
+      if (e.type === 'exit' || e.type === 'error') {
+        clearTimeout(timer);
+        setTimeout(resolve, 50);
+      }
+    });
+  });
+  return toCommandView(await findCommand(deps, caller, sandboxId, commandId));
+}

@@ -1,0 +1,75 @@
+import type { ExecBody } from '../../lib/api/sandboxes';
+import type { ExecOutcome } from '../../lib/wire/protocol';
+import { newCommandId } from '../../lib/wire/ids';
+import { audited } from '../audit/audited';
+import { auditEvent, type RequestMeta } from '../audit/event';
+import type { Principal } from '../auth/principal';
+import type { ServerContext } from '../context';
+import { commandLine } from './command-line';
+import type { LiveCommand } from './live-commands';
+import { markStopped } from './mark-stopped';
+import { appErrorOf, findRunningSandbox } from './running-sandbox';
+
+type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
+
+/** A foreground command without its own timeout still ends with the sandbox; this bounds the wait. */
+const NO_TIMEOUT_MS = 7 * 86_400_000;
+
+function endState(o: ExecOutcome): string {
+  if (o.timedOut) return 'timed_out';
+  return o.signal ? 'killed' : 'exited';
+}
+
+/**
+ * Starts a command in a sandbox. It is recorded (history row and audit event, one transaction)
+ * before it runs: if that fails, it does not run. Its output goes to the returned LiveCommand;
+ * when it ends, its exit code and duration are recorded and audited.
+ */
+export async function startCommand(deps: Deps, caller: Principal, id: string, body: ExecBody, meta: RequestMeta): Promise<LiveCommand> {
+  const sandbox = await findRunningSandbox(deps, caller, id);
+  const command = commandLine(body.cmd);
+  const commandId = newCommandId();
+  const target = { type: 'sandbox' as const, id, name: sandbox.image };
+  await audited(deps, async (tx, record) => {
+    await tx.sandboxCommand.create({
+      data: { id: commandId, sandboxId: id, actorName: meta.actor.name, command, background: body.background, state: 'running', startedAt: new Date() },
+    });
+    await record(auditEvent(meta, { action: 'sandbox.exec', details: { phase: 'start', command, commandId, background: body.background } }, target));
+  });
+  const live = deps.commands.open(commandId, id, sandbox.agentId, body.background);
+  const unsubscribe = deps.agents.onExecOutput(sandbox.agentId, commandId, (stream, data) => live.push({ type: stream, data: data.toString('base64') }));
+  const params = { id, execId: commandId, cmd: body.cmd, env: body.env, cwd: body.cwd, timeoutMs: body.timeoutMs, stdin: body.stdin };
+  void deps.agents
+    .call(sandbox.agentId, 'sandbox.exec', params, (body.timeoutMs ?? NO_TIMEOUT_MS) + 30_000)
+    .then(async (outcome) => {
+      const durationMs = Math.round(outcome.durationMs);
+      await audited(deps, async (tx, record) => {
+        await tx.sandboxCommand.update({
+          where: { id: commandId },
+          data: { state: endState(outcome), exitCode: outcome.exitCode, signal: outcome.signal, endedAt: new Date(), durationMs },
+        });
+        await record(
+          auditEvent(
+            meta,
+            { action: 'sandbox.exec', details: { phase: 'end', command, commandId, exitCode: outcome.exitCode, signal: outcome.signal, timedOut: outcome.timedOut, durationMs } },
+            target,
+            outcome.exitCode === 0 ? 'success' : 'failure',
+          ),
+        );
+      }).catch((err: unknown) => deps.log.error({ err }, 'could not record the end of a command'));
+      if (outcome.memoryLimitExceeded) await markStopped(deps, sandbox.agentId, id, 'memory_limit_exceeded').catch(() => undefined);
+      live.finish({ type: 'exit', ...outcome });
+    })
+    .catch(async (err: unknown) => {
+      const failure = appErrorOf(err, id);
+      await deps.db.sandboxCommand
+        .update({ where: { id: commandId }, data: { state: 'failed', endedAt: new Date() } })
+        .catch((e: unknown) => deps.log.error({ err: e }, 'could not record a failed command'));
+      live.finish({ type: 'error', error: { code: failure.code, message: failure.message } });
+    })
+    .finally(() => {
+      unsubscribe();
+      deps.commands.ended(live, body.background);
+    });
+  return live;
+}
