@@ -7,6 +7,7 @@ import type { FileDigest, FileEntry, SandboxUsage } from '../../lib/wire/protoco
 import { RpcError } from '../../lib/wire/rpc';
 import { RuntimeError, type SandboxRuntime } from '../runtime/types';
 import { SandboxFiles } from './files';
+import { longTimeout, type LongTimer } from './long-timer';
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
 type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
@@ -15,10 +16,10 @@ type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
 type Live = {
   runtimeId: string;
   env: Record<string, string>;
-  deadline: NodeJS.Timeout;
+  deadline: LongTimer;
   running: number;
   idleMs: number | null;
-  idle: NodeJS.Timeout | null;
+  idle: LongTimer | null;
 };
 
 export type PoolConfig = { size: number; image: string; limits: SandboxLimits };
@@ -55,13 +56,12 @@ export class SandboxManager {
 
   /** (Re)starts the idle clock of a sandbox; it only runs while no command does. */
   private armIdle(id: string, s: Live): void {
-    if (s.idle) clearTimeout(s.idle);
+    s.idle?.clear();
     s.idle = null;
     if (s.idleMs === null || s.running > 0) return;
-    s.idle = setTimeout(() => {
+    s.idle = longTimeout(() => {
       if (s.running === 0 && this.live.get(id) === s) void this.kill(id, 'idle');
     }, s.idleMs);
-    s.idle.unref();
   }
 
   get count(): number {
@@ -107,8 +107,7 @@ export class SandboxManager {
       runtimeId = p.id;
       await rt.create({ id: runtimeId, image: p.image, ...p.limits, env: p.env });
     }
-    const deadline = setTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
-    deadline.unref();
+    const deadline = longTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
     const live: Live = { runtimeId, env: p.env, deadline, running: 0, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null, idle: null };
     this.live.set(p.id, live);
     this.armIdle(p.id, live);
@@ -201,8 +200,8 @@ export class SandboxManager {
   async kill(id: string, why: 'killed' | 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed' = 'killed'): Promise<{ killed: boolean }> {
     const sandbox = this.live.get(id);
     if (!sandbox) return { killed: false };
-    clearTimeout(sandbox.deadline);
-    if (sandbox.idle) clearTimeout(sandbox.idle);
+    sandbox.deadline.clear();
+    sandbox.idle?.clear();
     this.live.delete(id);
     await this.rt().destroy(sandbox.runtimeId);
     this.log.info({ sandbox: id, why }, 'sandbox stopped');

@@ -9,6 +9,8 @@ export const SANDBOX_HOME = '/home/user';
 /** The size a sandbox gets when none is asked for; the warm pool keeps sandboxes of this size. */
 export const DEFAULT_LIMITS = { cpus: 1, memoryMiB: 512, pids: 256, diskMiB: 256 } as const;
 
+const YEAR_SECONDS = 365 * 86_400;
+
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name');
 
 /** `POST /api/v1/sandboxes`. */
@@ -18,9 +20,10 @@ export const CreateSandboxBody = z.strictObject({
   memoryMiB: z.number().int().min(64, 'expected at least 64 MiB').max(16_384, 'expected at most 16384 MiB').default(DEFAULT_LIMITS.memoryMiB),
   pids: z.number().int().min(64, 'expected at least 64').max(4096, 'expected at most 4096').default(DEFAULT_LIMITS.pids),
   diskMiB: z.number().int().min(16, 'expected at least 16 MiB').max(16_384, 'expected at most 16384 MiB').default(DEFAULT_LIMITS.diskMiB),
-  timeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').default(300),
+  /** Lifetime; at most the appliance's maximum (Settings, 24 hours unless an admin changed it). */
+  timeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(YEAR_SECONDS, 'expected at most a year').default(300),
   /** Stop the sandbox after this long without a command (never while one runs). */
-  idleTimeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(7 * 86_400, 'expected at most 7 days').optional(),
+  idleTimeoutSeconds: z.number().int().min(1, 'expected at least 1 second').max(YEAR_SECONDS, 'expected at most a year').optional(),
   /** Place the sandbox only on a host carrying all these labels. */
   hostLabels: z.record(z.string().max(63), z.string().max(63)).default({}),
   env: z.record(EnvName, z.string().max(32_768)).default({}),

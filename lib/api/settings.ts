@@ -1,16 +1,22 @@
 import { z } from 'zod';
 
+/** The schema's own bound on a sandbox lifetime setting: a year. */
+export const MAX_LIFETIME_HOURS = 8760;
+
 /** Appliance settings an admin changes in the console. */
 export const Settings = z.strictObject({
   organizationName: z.string().trim().min(1, 'expected a name').max(100),
   /** Shown on the sign-in page: the system-use notice many security programmes require. */
   signInBanner: z.string().trim().max(2000, 'expected at most 2000 characters'),
+  /** The longest a sandbox may be asked to live (its timeout); there is no cap beyond the one set here. */
+  sandboxMaxLifetimeHours: z.number().int('expected whole hours').min(1, 'expected at least 1 hour').max(MAX_LIFETIME_HOURS, `expected at most ${MAX_LIFETIME_HOURS} hours (a year)`),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = {
   organizationName: 'Your organisation',
   signInBanner: 'Authorised use only. Activity on this system is recorded.',
+  sandboxMaxLifetimeHours: 24,
 };
 
 export const UpdateSettingsBody = Settings.partial();

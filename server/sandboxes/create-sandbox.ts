@@ -6,6 +6,7 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
+import { getSettings } from '../settings/get-settings';
 import { pickHost } from './schedule';
 import { toSandboxView } from './sandbox-view';
 
@@ -16,6 +17,14 @@ type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
  * unrecorded), asks the host's agent to start it over the channel, and records the outcome.
  */
 export async function createSandbox(deps: Deps, caller: Principal, body: CreateSandboxBody, meta: RequestMeta): Promise<SandboxView> {
+  const maxSeconds = (await getSettings(deps)).sandboxMaxLifetimeHours * 3600;
+  if (body.timeoutSeconds > maxSeconds) {
+    throw new AppError(
+      'invalid_argument',
+      `timeoutSeconds: expected at most ${maxSeconds} (the appliance's maximum sandbox lifetime, ${maxSeconds / 3600} hours; an admin can raise it in Settings)`,
+      'timeoutSeconds',
+    );
+  }
   const host = await pickHost(deps, body.hostLabels);
   const id = newSandboxId();
   const now = new Date();

@@ -12,8 +12,11 @@ import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
 type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
 
-/** A foreground command without its own timeout still ends with the sandbox; this bounds the wait. */
-const NO_TIMEOUT_MS = 7 * 86_400_000;
+/**
+ * A command without its own timeout ends with its sandbox at the latest; the channel's wait for it is
+ * bounded by the longest a timer can run (about 24.8 days).
+ */
+const NO_TIMEOUT_MS = 2_147_483_647 - 60_000;
 
 function endState(o: ExecOutcome): string {
   if (o.timedOut) return 'timed_out';
@@ -40,7 +43,7 @@ export async function startCommand(deps: Deps, caller: Principal, id: string, bo
   const unsubscribe = deps.agents.onExecOutput(sandbox.agentId, commandId, (stream, data) => live.push({ type: stream, data: data.toString('base64') }));
   const params = { id, execId: commandId, cmd: body.cmd, env: body.env, cwd: body.cwd, timeoutMs: body.timeoutMs, stdin: body.stdin };
   void deps.agents
-    .call(sandbox.agentId, 'sandbox.exec', params, (body.timeoutMs ?? NO_TIMEOUT_MS) + 30_000)
+    .call(sandbox.agentId, 'sandbox.exec', params, body.timeoutMs === undefined ? NO_TIMEOUT_MS : body.timeoutMs + 30_000)
     .then(async (outcome) => {
       const durationMs = Math.round(outcome.durationMs);
       await audited(deps, async (tx, record) => {

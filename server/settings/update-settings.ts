@@ -10,13 +10,13 @@ type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
 export async function updateSettings(deps: Deps, body: UpdateSettingsBody, meta: RequestMeta): Promise<Settings> {
   const current = await getSettings(deps);
   const changes: Record<string, { from: string; to: string }> = {};
-  for (const [key, value] of Object.entries(body) as [keyof Settings, string | undefined][]) {
-    if (value !== undefined && value !== current[key]) changes[key] = { from: current[key], to: value };
+  for (const [key, value] of Object.entries(body) as [keyof Settings, string | number | undefined][]) {
+    if (value !== undefined && value !== current[key]) changes[key] = { from: String(current[key]), to: String(value) };
   }
   if (Object.keys(changes).length === 0) return current;
   await audited(deps, async (tx, record) => {
-    for (const [key, { to }] of Object.entries(changes)) {
-      const value = JSON.stringify(to);
+    for (const key of Object.keys(changes)) {
+      const value = JSON.stringify(body[key as keyof Settings]);
       await tx.setting.upsert({ where: { key }, create: { key, value, updatedAt: new Date() }, update: { value, updatedAt: new Date() } });
     }
     await record(auditEvent(meta, { action: 'settings.update', details: { changes } }, { type: 'setting', id: null, name: Object.keys(changes).join(', ') }));

@@ -149,6 +149,30 @@ describe('sandboxes through the REST API (real runsc on the local agent)', () =>
     expect((none.body as { error: { message: string } }).error.message).toContain('No connected host has the labels zone=mars');
   });
 
+  it('lifetime: default 5 minutes, at most the maximum an admin sets (no other cap)', async () => {
+    const plain = (await dev().post('/api/v1/sandboxes', { memoryMiB: 256 }, { bearer: devKey })).body as { sandbox: SandboxView };
+    expect(Date.parse(plain.sandbox.deadlineAt) - Date.parse(plain.sandbox.createdAt)).toBe(300_000);
+    await dev().del(`/api/v1/sandboxes/${plain.sandbox.id}`, { bearer: devKey });
+    const long = { memoryMiB: 256, timeoutSeconds: 30 * 86_400 };
+    const refused = await dev().post('/api/v1/sandboxes', long, { bearer: devKey });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { field: 'timeoutSeconds' } });
+    expect((refused.body as { error: { message: string } }).error.message).toContain('expected at most 86400');
+    expect((await admin.patch('/api/v1/settings', { sandboxMaxLifetimeHours: 0 })).body).toMatchObject({ error: { field: 'sandboxMaxLifetimeHours' } });
+    expect((await admin.patch('/api/v1/settings', { sandboxMaxLifetimeHours: 24 * 60 })).status).toBe(200);
+    try {
+      // Thirty days is past what a single Node timer can hold: the agent must not end it at once.
+      const ok = await dev().post('/api/v1/sandboxes', long, { bearer: devKey });
+      expect(ok.status).toBe(200);
+      const sid = (ok.body as { sandbox: SandboxView }).sandbox.id;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await exec(devKey, sid, { cmd: ['echo', 'alive'] })).stdout).toBe('alive\n');
+      await dev().del(`/api/v1/sandboxes/${sid}`, { bearer: devKey });
+    } finally {
+      await admin.patch('/api/v1/settings', { sandboxMaxLifetimeHours: 24 });
+    }
+  });
+
   it('ends in "failed: memory limit exceeded" when a background process passes the memory limit', async () => {
     const r = await dev().post('/api/v1/sandboxes', { memoryMiB: 64 }, { bearer: devKey });
     const sid = (r.body as { sandbox: SandboxView }).sandbox.id;

@@ -42,6 +42,20 @@ export default function SettingsPage() {
             <Field label="Sign-in notice" htmlFor="signInBanner" error={fieldError(err, 'signInBanner')} hint="Shown on the sign-in page (system-use notice).">
               <textarea id="signInBanner" rows={4} value={draft.signInBanner} onChange={(e) => setDraft({ ...draft, signInBanner: e.target.value })} />
             </Field>
+            <Field
+              label="Maximum sandbox lifetime (hours)"
+              htmlFor="sandboxMaxLifetimeHours"
+              error={fieldError(err, 'sandboxMaxLifetimeHours')}
+              hint="The longest timeout a sandbox may be created with. Sandboxes default to 5 minutes."
+            >
+              <input
+                id="sandboxMaxLifetimeHours"
+                type="number"
+                min={1}
+                value={Number.isNaN(draft.sandboxMaxLifetimeHours) ? '' : draft.sandboxMaxLifetimeHours}
+                onChange={(e) => setDraft({ ...draft, sandboxMaxLifetimeHours: e.target.valueAsNumber })}
+              />
+            </Field>
             <div className="form-actions">
               <button className="btn primary" type="submit" disabled={save.isPending}>Save</button>
             </div>
