@@ -8,6 +8,7 @@ import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostVi
 import { FileList, FilePathQuery, FileWritten, MakeDirectoryBody, RemoveFileQuery } from './files';
 import { CommandView, CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
 import { Settings, UpdateSettingsBody } from './settings';
+import { SandboxUsage } from '../wire/protocol';
 import { CreateUserBody, CreatedUser, UpdateUserBody, UserView } from './users';
 
 type Operation = {
@@ -56,6 +57,7 @@ export const operations: Operation[] = [
   { method: 'get', path: '/sandboxes/{id}', summary: 'A sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'delete', path: '/sandboxes/{id}', summary: 'Kill a sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON (with background: true, answers { command } at once)', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'get', path: '/sandboxes/{id}/usage', summary: 'Resource use of a running sandbox', auth: true, response: z.object({ usage: SandboxUsage }) },
   { method: 'get', path: '/sandboxes/{id}/commands', summary: 'Command history of a sandbox', auth: true, response: z.object({ commands: z.array(CommandView) }) },
   { method: 'get', path: '/sandboxes/{id}/commands/{commandId}', summary: 'A command', auth: true, response: z.object({ command: CommandView }) },
   { method: 'post', path: '/sandboxes/{id}/commands/{commandId}/wait', summary: 'Follow a command: kept output, live output, exit (NDJSON)', auth: true, ndjson: ExecEvent },

@@ -183,11 +183,19 @@ test.describe('sandboxes', () => {
     await page.getByRole('link', { name: 'Sandboxes' }).click();
     const row = page.getByTestId(`sandbox-row-${id}`);
     await expect(row).toContainText('running');
+    // A background command started with the SDK shows in the history and is killed from the page.
+    const sleeper = await sandbox!.exec('sleep 120', { background: true });
     await row.getByRole('link', { name: id }).click();
+    await expect(page.getByTestId('sandbox-usage')).toContainText(`of ${sandbox!.info.memoryMiB} MiB`);
+    const sleeping = page.getByTestId(`command-${sleeper.id}`);
+    await expect(sleeping).toContainText('running');
+    await sleeping.getByRole('button', { name: 'Kill' }).click();
+    await expect(sleeping).toContainText('killed (SIGKILL)');
     await page.getByLabel(/^Command/).fill('python3 -c "print(6*7)"');
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('command-run').first()).toContainText('42');
     await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
+    await expect(page.getByTestId('command-history')).toContainText('python3 -c "print(6*7)"');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Kill sandbox' }).click();
     await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');

@@ -9,6 +9,8 @@ import { api, ApiError, mutationHeaders } from '../../../_client/api';
 import { Alert, EmptyState, PageHead, Time } from '../../../_ui/common';
 import { Field } from '../../../_ui/field';
 import { SandboxState } from '../sandbox-parts';
+import { CommandHistory } from './command-history';
+import { ResourceUse } from './resource-use';
 
 type Run = { command: string; output: string; exit: string };
 
@@ -46,7 +48,10 @@ export default function SandboxDetailPage() {
   const [history, setHistory] = useState<Run[]>([]);
   const run = useMutation({
     mutationFn: () => runCommand(id, command),
-    onSuccess: (r) => setHistory((h) => [r, ...h]),
+    onSuccess: (r) => {
+      setHistory((h) => [r, ...h]);
+      void qc.invalidateQueries({ queryKey: ['sandbox-commands', id] });
+    },
   });
   const kill = useMutation({
     mutationFn: () => api(`/sandboxes/${id}`, { method: 'DELETE' }),
@@ -93,6 +98,7 @@ export default function SandboxDetailPage() {
           </dl>
         )}
       </div>
+      {s?.state === 'running' ? <ResourceUse sandbox={s} /> : null}
       {s?.state === 'running' ? (
         <div className="card">
           <h2>Run a command</h2>
@@ -109,7 +115,7 @@ export default function SandboxDetailPage() {
       ) : null}
       {history.length > 0 ? (
         <div className="card">
-          <h2>Commands run here</h2>
+          <h2>Output of commands run from this page</h2>
           {history.map((r, i) => (
             <div key={i} style={{ marginBottom: 12 }} data-testid="command-run">
               <div className="mono"><b>$ {r.command}</b> <span className="muted">({r.exit})</span></div>
@@ -118,6 +124,7 @@ export default function SandboxDetailPage() {
           ))}
         </div>
       ) : null}
+      <CommandHistory sandboxId={id} running={s?.state === 'running'} />
     </>
   );
 }
