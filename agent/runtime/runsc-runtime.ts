@@ -33,6 +33,8 @@ export class RunscRuntime implements SandboxRuntime {
   private readonly bundles: string;
   private readonly image: ImagePaths;
   private readonly teardowns = new Set<Promise<void>>();
+  /** Sandboxes between `run` and their state file: their lock file is theirs, not a leftover. */
+  private readonly creating = new Set<string>();
 
   private constructor(private readonly opts: RunscOptions, runsc: string) {
     this.runsc = runsc;
@@ -80,9 +82,11 @@ export class RunscRuntime implements SandboxRuntime {
   async create(spec: SandboxSpec): Promise<void> {
     if (!ID.test(spec.id)) throw new RuntimeError('start_failed', `sandbox id ${spec.id} is not of the form sbx-<20 lower-case letters or digits>`);
     const bundle = path.join(this.bundles, spec.id);
+    this.creating.add(spec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.image)), { mode: 0o600 });
     const r = await this.run(['--network=none', 'run', '--detach', '--bundle', bundle, spec.id], 30_000, path.join(bundle, 'runsc.log'));
+    this.creating.delete(spec.id);
     if (r.code !== 0) {
       this.tearDown(spec.id);
       throw new RuntimeError('start_failed', `runsc could not start sandbox ${spec.id}: ${r.stderr.trim().split('\n').pop() ?? r.code}`);
@@ -199,6 +203,8 @@ export class RunscRuntime implements SandboxRuntime {
     const job = (async () => {
       await this.run(['delete', '--force', id], 30_000);
       fs.rmSync(path.join(this.bundles, id), { recursive: true, force: true });
+      this.creating.delete(id);
+      this.prune();
       for (const ctrl of ['memory', 'pids', 'cpu', 'cpuacct', 'cpuset', 'blkio', 'devices', 'freezer', 'systemd', 'unified']) {
         try {
           fs.rmdirSync(path.join('/sys/fs/cgroup', ctrl, cgroupPath(id)));
@@ -209,6 +215,20 @@ export class RunscRuntime implements SandboxRuntime {
     })();
     this.teardowns.add(job);
     void job.finally(() => this.teardowns.delete(job));
+  }
+
+  /**
+   * Removes what runsc leaves in its state root for sandboxes that are gone: `delete` keeps the
+   * lock file, and a concurrent `list` may make it again (found by the soak: one inode per
+   * sandbox ever run). A file is a leftover when its sandbox has no state file and is not starting.
+   */
+  prune(): void {
+    const files = fs.readdirSync(this.root);
+    const alive = new Set(files.filter((f) => f.endsWith('.state')).map((f) => f.split('_')[0]));
+    for (const f of files) {
+      const id = /^(sbx-[a-z0-9]{20})_.*\.lock$/.exec(f)?.[1] ?? /^runsc-(sbx-[a-z0-9]{20})\.sock$/.exec(f)?.[1];
+      if (id && !alive.has(id) && !this.creating.has(id)) fs.rmSync(path.join(this.root, f), { force: true });
+    }
   }
 
   async list(): Promise<string[]> {

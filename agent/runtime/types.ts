@@ -65,6 +65,8 @@ export interface SandboxRuntime {
   memoryLimitExceeded(id: string): boolean;
   /** Removes what a crash left behind; returns the ids it cleaned. */
   reconcile(keep: ReadonlySet<string>): Promise<string[]>;
+  /** Removes per-sandbox files the runtime left behind for sandboxes that are gone. */
+  prune(): void;
   /** Resolves once every pending tear-down has finished. */
   drain(): Promise<void>;
 }

@@ -215,6 +215,7 @@ export class SandboxManager {
    */
   async sweep(): Promise<void> {
     if (!this.runtime) return;
+    this.runtime.prune();
     const dead = new Set(await this.runtime.stopped());
     for (const [id, s] of this.live) {
       if (!dead.has(s.runtimeId)) continue;

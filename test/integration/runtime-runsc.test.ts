@@ -146,6 +146,8 @@ describe('runsc runtime (real gVisor)', () => {
     expect(fs.existsSync(path.join(stateDir, 'bundles', id))).toBe(false);
     expect(fs.existsSync(path.join('/sys/fs/cgroup/memory/sbx', id))).toBe(false);
     expect(fs.existsSync(path.join('/sys/fs/cgroup/pids/sbx', id))).toBe(false);
+    // No file of it stays in runsc's state root (lock, state, socket).
+    expect(fs.readdirSync(path.join(stateDir, 'runsc')).filter((f) => f.includes(id))).toEqual([]);
   });
 
   it('reconciles: leftovers of a crash are removed, the sandboxes still wanted are kept', async () => {
