@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { ExecServer } from './exec-server';
+import { SIGNAL_NAMES } from './signals';
 import { ensureHostImage, type ImagePaths } from './host-image';
 import { SANDBOX_HOME, SANDBOX_USER, buildOciSpec, cgroupPath } from './oci-spec';
 import type { SandboxUsage } from '../../lib/wire/protocol';
@@ -16,11 +17,6 @@ export type RunscOptions = {
 
 const INSTALL_HINT = 'runsc (gVisor) is not installed: apt-get install -t bookworm-backports runsc';
 const ID = /^sbx-[a-z0-9]{20}$/;
-const SIGNALS = os.constants.signals as Record<string, number>;
-
-function signalName(n: number): string | null {
-  return Object.entries(SIGNALS).find(([, v]) => v === n)?.[0] ?? null;
-}
 
 /**
  * The gVisor runtime: one runsc sandbox per sandbox, `runsc exec` for every command. Sandbox ids
@@ -33,6 +29,8 @@ export class RunscRuntime implements SandboxRuntime {
   private readonly bundles: string;
   private readonly image: ImagePaths;
   private readonly teardowns = new Set<Promise<void>>();
+  /** Each sandbox's command server, once started. */
+  private readonly servers = new Map<string, ExecServer>();
   /** Sandboxes between `run` and their state file: their lock file is theirs, not a leftover. */
   private readonly creating = new Set<string>();
 
@@ -79,7 +77,11 @@ export class RunscRuntime implements SandboxRuntime {
     });
   }
 
-  async create(spec: SandboxSpec): Promise<void> {
+  /**
+   * Starts a sandbox. Its command server starts with it; `waitForServer` (the warm pool) waits
+   * until it is up, otherwise commands use `runsc exec` until it is.
+   */
+  async create(spec: SandboxSpec, opts: { waitForServer?: boolean } = {}): Promise<void> {
     if (!ID.test(spec.id)) throw new RuntimeError('start_failed', `sandbox id ${spec.id} is not of the form sbx-<20 lower-case letters or digits>`);
     const bundle = path.join(this.bundles, spec.id);
     this.creating.add(spec.id);
@@ -91,9 +93,14 @@ export class RunscRuntime implements SandboxRuntime {
       this.tearDown(spec.id);
       throw new RuntimeError('start_failed', `runsc could not start sandbox ${spec.id}: ${r.stderr.trim().split('\n').pop() ?? r.code}`);
     }
+    const server = new ExecServer([...this.global(), 'exec'], this.runsc, SANDBOX_USER, spec.id);
+    this.servers.set(spec.id, server);
+    if (opts.waitForServer) await server.ready;
   }
 
   exec(id: string, spec: ExecSpec): Promise<ExecResult> {
+    const server = this.servers.get(id);
+    if (server?.usable(spec, SANDBOX_USER)) return server.exec({ ...spec, cwd: spec.cwd ?? SANDBOX_HOME }, () => this.memoryLimitExceeded(id));
     const started = performance.now();
     const pidFile = path.join(this.bundles, id, `exec-${process.hrtime.bigint()}.pid`);
     const args = ['exec', '--user', spec.user ?? SANDBOX_USER, '--cwd', spec.cwd ?? SANDBOX_HOME, '--internal-pid-file', pidFile];
@@ -147,7 +154,7 @@ export class RunscRuntime implements SandboxRuntime {
           return reject(new RuntimeError('exec_failed', stderr.trim().split('\n').pop() ?? `runsc exec failed with ${code}`));
         }
         const c = code ?? 128 + 9;
-        const signal = c > 128 && c < 128 + 65 ? signalName(c - 128) : null;
+        const signal = c > 128 && c < 128 + 65 ? (SIGNAL_NAMES[c - 128] ?? null) : null;
         resolve({ exitCode: signal ? null : c, signal, timedOut, memoryLimitExceeded: oom, durationMs });
       });
     });
@@ -194,6 +201,8 @@ export class RunscRuntime implements SandboxRuntime {
   }
 
   async destroy(id: string): Promise<void> {
+    this.servers.get(id)?.close();
+    this.servers.delete(id);
     await this.run(['kill', id, 'KILL'], 5000);
     this.tearDown(id);
   }

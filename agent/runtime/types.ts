@@ -52,7 +52,7 @@ export class RuntimeError extends Error {
 
 /** The sandbox runtime the agent drives; runsc (gVisor) is the only implementation for real work. */
 export interface SandboxRuntime {
-  create(spec: SandboxSpec): Promise<void>;
+  create(spec: SandboxSpec, opts?: { waitForServer?: boolean }): Promise<void>;
   exec(id: string, spec: ExecSpec): Promise<ExecResult>;
   /** Stops a sandbox at once; its tear-down (state, cgroups, bundle) finishes in the background. */
   destroy(id: string): Promise<void>;

@@ -85,7 +85,7 @@ export class SandboxManager {
       while (!this.stopping && this.pool.length < cfg.size) {
         const id = newSandboxId();
         try {
-          await this.rt().create({ id, image: cfg.image, ...cfg.limits, env: {} });
+          await this.rt().create({ id, image: cfg.image, ...cfg.limits, env: {} }, { waitForServer: true });
           this.pool.push(id);
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, 'could not fill the warm pool');

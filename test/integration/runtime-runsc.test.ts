@@ -102,6 +102,20 @@ describe('runsc runtime (real gVisor)', () => {
     expect((await run(shared, ['echo', 'still here'])).stdout).toBe('still here\n');
   });
 
+  it('commands go through the sandbox\'s command server, and still run by runsc exec when its user kills the server', async () => {
+    const id = await sandbox();
+    await new Promise((r) => setTimeout(r, 1500));
+    const parent = await run(id, ['sh', '-c', 'tr "\\0" " " < /proc/$PPID/cmdline']);
+    expect(parent.stdout).toContain('python3 -u -c');
+    // The sandbox's own user may kill every process it has, the server included.
+    await run(id, ['sh', '-c', 'kill -9 -1'], { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await run(id, ['sh', '-c', 'echo alive; { tr "\\0" " " < /proc/$PPID/cmdline; } 2>/dev/null || true']);
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout).toMatch(/^alive\n/);
+    expect(after.stdout).not.toContain('python3 -u -c');
+  });
+
   it('a killed command takes what it started with it; one that leaves a background process still returns', async () => {
     const procs = async () => (await run(shared, ['sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "'])).stdout;
     const t0 = Date.now();
