@@ -7,6 +7,31 @@ import { InternalError, sbxErrorFor } from './errors';
 export type { ClientOptions } from './config';
 
 /**
+ * One connection pool for the process: TLS connections are kept and reused (a new TLS 1.3
+ * handshake per call costs milliseconds), closed after 30 s idle, before the appliance's 65 s.
+ * Idle pooled sockets do not keep the process alive.
+ */
+const pool = new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 30_000 });
+
+/** A request that failed on a kept-alive connection the appliance had just closed: safe to send again. */
+function rejectWith(req: { reusedSocket: boolean }, reject: (e: Error) => void) {
+  return (err: NodeJS.ErrnoException) => {
+    if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) Object.assign(err, { staleConnection: true });
+    reject(err);
+  };
+}
+
+/** Sends a request again, once, when its connection turned out to be stale. */
+async function onceMore<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error as { staleConnection?: boolean }).staleConnection) throw error;
+    return send();
+  }
+}
+
+/**
  * A minimal client of the appliance's HTTP API over TLS 1.3. Failures come back as the SDK's
  * error classes, one per API error code.
  */
@@ -30,6 +55,7 @@ export class SbxClient {
       port: u.port || 443,
       path: `${u.pathname}${u.search}`,
       method,
+      agent: pool,
       minVersion: 'TLSv1.3',
       ...(this.ca ? { ca: this.ca } : {}),
       headers: {
@@ -45,6 +71,10 @@ export class SbxClient {
    * An error answer (before the stream starts) is thrown as the SDK's error class.
    */
   stream(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
+    return onceMore(() => this.streamOnce(method, apiPath, body, onLine));
+  }
+
+  private streamOnce(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(
@@ -74,7 +104,7 @@ export class SbxClient {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', rejectWith(req, reject));
       req.end(payload);
     });
   }
@@ -117,7 +147,7 @@ export class SbxClient {
           resolve(parsed.data);
         });
       });
-      req.on('error', reject);
+      req.on('error', rejectWith(req, reject));
       if (body instanceof Uint8Array) req.end(body);
       else {
         body.on('error', (err) => req.destroy(err));
@@ -137,7 +167,7 @@ export class SbxClient {
         res.on('data', (d: string) => (text += d));
         res.on('end', () => reject(this.failure(status, text)));
       });
-      req.on('error', reject);
+      req.on('error', rejectWith(req, reject));
       req.end();
     });
   }
@@ -148,7 +178,7 @@ export class SbxClient {
    */
   async request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     try {
-      return await this.requestOnce(method, apiPath, schema, body);
+      return await onceMore(() => this.requestOnce(method, apiPath, schema, body));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (method !== 'GET' || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw error;
@@ -189,7 +219,7 @@ export class SbxClient {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer from ${u.host} within 30 s`)));
-      req.on('error', reject);
+      req.on('error', rejectWith(req, reject));
       if (payload) req.write(payload);
       req.end();
     });

@@ -25,15 +25,7 @@ export async function killCommand(deps: Deps, caller: Principal, sandboxId: stri
   } catch (error) {
     throw appErrorOf(error, sandboxId);
   }
-  // The end arrives from the agent a moment later; answer with it when it does.
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 5000);
-    live.listen((e) => {
-      if (e.type === 'exit' || e.type === 'error') {
-        clearTimeout(timer);
-        setTimeout(resolve, 50);
-      }
-    });
-  });
+  // The end arrives from the agent a moment later; answer with it once it is recorded.
+  await Promise.race([live.recorded, new Promise((resolve) => setTimeout(resolve, 5000))]);
   return toCommandView(await findCommand(deps, caller, sandboxId, commandId));
 }

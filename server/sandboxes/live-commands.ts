@@ -17,6 +17,9 @@ export class LiveCommand {
   private dropped = 0;
   private readonly listeners = new Set<Listener>();
   private final_: ExecEvent | null = null;
+  private markRecorded: () => void = () => undefined;
+  /** Resolves once the command's end is in the history and the audit trail. */
+  readonly recorded = new Promise<void>((resolve) => (this.markRecorded = resolve));
 
   constructor(
     readonly id: string,
@@ -40,6 +43,11 @@ export class LiveCommand {
       this.kept -= old.data.length;
       this.dropped += Math.floor((old.data.length * 3) / 4);
     }
+  }
+
+  /** The end has been recorded (or recording it failed and was logged). */
+  endRecorded(): void {
+    this.markRecorded();
   }
 
   finish(e: ExecEvent): void {

@@ -45,6 +45,11 @@ export async function startCommand(deps: Deps, caller: Principal, id: string, bo
   void deps.agents
     .call(sandbox.agentId, 'sandbox.exec', params, body.timeoutMs === undefined ? NO_TIMEOUT_MS : body.timeoutMs + 30_000)
     .then(async (outcome) => {
+      // A sandbox that ran out of memory is marked failed before anyone hears of it, so that the
+      // next call meets the failed state; otherwise the caller hears the exit at once and its
+      // record follows (the start was recorded before it ran).
+      if (outcome.memoryLimitExceeded) await markStopped(deps, sandbox.agentId, id, 'memory_limit_exceeded').catch(() => undefined);
+      live.finish({ type: 'exit', ...outcome });
       const durationMs = Math.round(outcome.durationMs);
       await audited(deps, async (tx, record) => {
         await tx.sandboxCommand.update({
@@ -60,8 +65,6 @@ export async function startCommand(deps: Deps, caller: Principal, id: string, bo
           ),
         );
       }).catch((err: unknown) => deps.log.error({ err }, 'could not record the end of a command'));
-      if (outcome.memoryLimitExceeded) await markStopped(deps, sandbox.agentId, id, 'memory_limit_exceeded').catch(() => undefined);
-      live.finish({ type: 'exit', ...outcome });
     })
     .catch(async (err: unknown) => {
       const failure = appErrorOf(err, id);
@@ -71,6 +74,7 @@ export async function startCommand(deps: Deps, caller: Principal, id: string, bo
       live.finish({ type: 'error', error: { code: failure.code, message: failure.message } });
     })
     .finally(() => {
+      live.endRecorded();
       unsubscribe();
       deps.commands.ended(live, body.background);
     });
