@@ -52,6 +52,9 @@ export function parseEntries(out: string, dir: string | null): FileEntry[] {
 
 type Run = (cmd: string[], extra?: Partial<ExecSpec>) => Promise<{ stdout: string; stderr: string; code: number | null }>;
 
+/** A metadata operation (stat, list, rm, mkdir, mv) that takes longer than this has failed. */
+const QUICK_OP_MS = 60_000;
+
 export class SandboxFiles {
   constructor(private readonly runtime: SandboxRuntime) {}
 
@@ -62,12 +65,14 @@ export class SandboxFiles {
       const r = await this.runtime.exec(runtimeId, {
         cmd,
         cwd: '/',
+        timeoutMs: extra.stdin ? undefined : QUICK_OP_MS,
         onStdout: (d) => (stdout += d.toString()),
         onStderr: (d) => {
           if (stderr.length < 8192) stderr += d.toString();
         },
         ...extra,
       });
+      if (r.timedOut) return { stdout, stderr: `${cmd[0]} did not finish within ${QUICK_OP_MS / 1000} s`, code: null };
       return { stdout, stderr, code: r.exitCode };
     };
   }

@@ -41,8 +41,8 @@ export async function writeFile(
   });
   const done = deps.agents.call(agentId, 'files.write', { id, transferId, path }, TRANSFER_TIMEOUT_MS);
   done.catch((err: unknown) => window.fail(appErrorOf(err, id)));
+  const reader = body?.getReader();
   try {
-    const reader = body?.getReader();
     for (;;) {
       const next = reader ? await reader.read() : { done: true as const, value: undefined };
       if (next.done) break;
@@ -64,6 +64,8 @@ export async function writeFile(
     ).catch((err: unknown) => deps.log.error({ err }, 'could not record the end of an upload'));
     return { path, size, sha256 };
   } catch (error) {
+    // Stop reading the body: its sender learns the outcome from the answer, not by stalling.
+    void reader?.cancel().catch(() => undefined);
     deps.agents.emit(agentId, 'transfer.abort', { transferId, reason: 'the upload was interrupted' });
     await done.catch(() => undefined);
     const failure = appErrorOf(error, id);

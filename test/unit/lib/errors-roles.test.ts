@@ -8,9 +8,13 @@ describe('error vocabulary', () => {
   it('maps each code to one status, user mistakes to 4xx', () => {
     expect(httpStatusOf('invalid_argument')).toBe(400);
     expect(httpStatusOf('audit_unavailable')).toBe(503);
+    expect(httpStatusOf('memory_limit_exceeded')).toBe(409);
+    expect(httpStatusOf('disk_full')).toBe(507);
     for (const code of errorCodes) {
       const status = httpStatusOf(code);
-      if (code === 'internal' || code === 'unavailable' || code === 'audit_unavailable') expect(status).toBeGreaterThanOrEqual(500);
+      // Conditions of the appliance or of a sandbox's resources, not mistakes in the request.
+      const serverSide = ['internal', 'unavailable', 'audit_unavailable', 'no_capacity', 'timeout', 'disk_full'];
+      if (serverSide.includes(code)) expect(status).toBeGreaterThanOrEqual(500);
       else expect(status).toBeLessThan(500);
     }
   });
