@@ -24,6 +24,9 @@ type Live = {
 
 export type PoolConfig = { size: number; image: string; limits: SandboxLimits };
 
+/** How long a hand-out from the warm pool waits before starting its replacement. */
+const POOL_REFILL_DELAY_MS = 250;
+
 const poolKey = (image: string, l: SandboxLimits) => `${image}:${l.cpus}:${l.memoryMiB}:${l.pids}:${l.diskMiB}`;
 
 /**
@@ -102,7 +105,9 @@ export class SandboxManager {
     let runtimeId: string | undefined;
     if (cfg && poolKey(p.image, p.limits) === poolKey(cfg.image, cfg.limits)) runtimeId = this.pool.shift();
     if (runtimeId) {
-      this.fillPool();
+      // The refill (a runsc start and its command server: CPU-heavy) yields a moment to the
+      // first commands of the sandbox just handed out.
+      setTimeout(() => this.fillPool(), POOL_REFILL_DELAY_MS).unref();
     } else {
       runtimeId = p.id;
       await rt.create({ id: runtimeId, image: p.image, ...p.limits, env: p.env });
