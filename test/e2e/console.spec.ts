@@ -165,7 +165,7 @@ test.describe('sandboxes', () => {
     await host?.stop();
   });
 
-  test('a sandbox made with the SDK shows live; a command runs from the console; it is killed there', async ({ page }) => {
+  test('a sandbox made with the SDK shows live; commands run and are killed from the console; a sandbox is created, used and killed there', async ({ page }) => {
     const admin = await adminClient(host);
     const key = ((await admin.post('/api/v1/api-keys', { name: 'sdk', role: 'operator', expiresInDays: 1 })).body as { secret: string }).secret;
     const caFile = path.join(host.dataDir, 'pki', 'ca.crt');
@@ -196,6 +196,19 @@ test.describe('sandboxes', () => {
     await expect(page.getByTestId('command-run').first()).toContainText('42');
     await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
     await expect(page.getByTestId('command-history')).toContainText('python3 -c "print(6*7)"');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Kill sandbox' }).click();
+    await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');
+
+    // Made from the console itself: create, run, kill.
+    await page.getByRole('link', { name: 'All sandboxes' }).click();
+    await page.getByLabel('Memory (MiB)').fill('256');
+    await page.getByRole('button', { name: 'Create sandbox' }).click();
+    await expect(page.getByTestId('sandbox-detail')).toContainText('running');
+    await expect(page.getByTestId('sandbox-detail')).toContainText('256 MiB memory');
+    await page.getByLabel(/^Command/).fill('uname -r');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Kill sandbox' }).click();
     await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');

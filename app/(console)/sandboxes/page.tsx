@@ -7,6 +7,7 @@ import type { SandboxView } from '@/lib/api/sandboxes';
 import { api } from '../../_client/api';
 import { EmptyState, PageHead, Time } from '../../_ui/common';
 import { QueryState } from '../../_ui/query-state';
+import { NewSandbox } from './new-sandbox';
 import { SandboxState } from './sandbox-parts';
 
 const STATES = ['all', 'running', 'stopped', 'expired', 'failed'] as const;
@@ -21,7 +22,8 @@ export default function SandboxesPage() {
   });
   return (
     <>
-      <PageHead title="Sandboxes" description="gVisor sandboxes created through the API, the SDK and the sbx CLI. Each lives until its deadline or until it is killed." />
+      <PageHead title="Sandboxes" description="gVisor sandboxes created here, through the API, the SDK or the sbx CLI. Each lives until its deadline or until it is killed." />
+      <NewSandbox />
       <div className="card flush">
         <div className="toolbar">
           <div className="field">
