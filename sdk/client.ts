@@ -21,12 +21,17 @@ function rejectWith(req: { reusedSocket: boolean }, reject: (e: Error) => void) 
   };
 }
 
-/** Sends a request again, once, when its connection turned out to be stale. */
-async function onceMore<T>(send: () => Promise<T>): Promise<T> {
+/**
+ * Sends a request again, once, when its connection turned out to be stale, or (for a read, which
+ * is safe to repeat) when the connection was reset.
+ */
+async function onceMore<T>(send: () => Promise<T>, method = 'POST'): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    if (!(error as { staleConnection?: boolean }).staleConnection) throw error;
+    const e = error as NodeJS.ErrnoException & { staleConnection?: boolean };
+    const reset = e.code === 'ECONNRESET' || e.code === 'EPIPE';
+    if (!e.staleConnection && !(method === 'GET' && reset)) throw error;
     return send();
   }
 }
@@ -71,7 +76,7 @@ export class SbxClient {
    * An error answer (before the stream starts) is thrown as the SDK's error class.
    */
   stream(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
-    return onceMore(() => this.streamOnce(method, apiPath, body, onLine));
+    return onceMore(() => this.streamOnce(method, apiPath, body, onLine), method);
   }
 
   private streamOnce(method: string, apiPath: string, body: unknown, onLine: (line: string) => void): Promise<void> {
@@ -177,13 +182,7 @@ export class SbxClient {
    * connection the appliance was just closing is tried once more on a new connection.
    */
   async request<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {
-    try {
-      return await onceMore(() => this.requestOnce(method, apiPath, schema, body));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (method !== 'GET' || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw error;
-      return this.requestOnce(method, apiPath, schema, body);
-    }
+    return onceMore(() => this.requestOnce(method, apiPath, schema, body), method);
   }
 
   private requestOnce<S extends z.ZodType>(method: string, apiPath: string, schema: S, body?: unknown): Promise<z.infer<S>> {

@@ -9,7 +9,7 @@
 import base64, fcntl, json, os, selectors, signal, subprocess, sys
 
 sel = selectors.DefaultSelector()
-procs = {}  # id -> {"p": Popen, "open": set of fds, "stdin": bytes}
+procs = {}  # id -> {"p": Popen, "open": {fd: 1|2}, "stdin": bytes still to write, "stdin_fd": fd|None}
 out = sys.stdout.buffer
 
 
@@ -74,7 +74,6 @@ def run(msg):
         return
     c = {"p": p, "open": {}, "stdin": data, "stdin_fd": None}
     procs[cid] = c
-    emit({"id": cid, "ev": "started", "pid": p.pid})
     for f, fdno in ((p.stdout, 1), (p.stderr, 2)):
         fd = os.dup(f.fileno())
         f.close()

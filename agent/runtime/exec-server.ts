@@ -9,7 +9,6 @@ const SCRIPT = fs.readFileSync(path.join(import.meta.dirname, 'exec-server.py'),
 
 const Event = z.union([
   z.object({ ev: z.literal('ready') }),
-  z.object({ id: z.string(), ev: z.literal('started'), pid: z.number() }),
   z.object({ id: z.string(), ev: z.literal('out'), fd: z.union([z.literal(1), z.literal(2)]), data: z.string() }),
   z.object({ id: z.string(), ev: z.literal('exit'), code: z.number().optional(), signal: z.number().optional() }),
   z.object({ id: z.string(), ev: z.literal('error'), message: z.string() }),

@@ -2,8 +2,6 @@ import { SANDBOX_HOME } from '../../lib/api/sandboxes';
 import type { ImagePaths } from './host-image';
 import type { SandboxSpec } from './types';
 
-export { SANDBOX_HOME };
-
 export const SANDBOX_USER = '1000:1000';
 const BASE_PATH = 'PATH=/usr/local/bin:/usr/bin:/bin';
 

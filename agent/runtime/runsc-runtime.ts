@@ -4,7 +4,8 @@ import path from 'node:path';
 import { ExecServer } from './exec-server';
 import { SIGNAL_NAMES } from './signals';
 import { ensureHostImage, type ImagePaths } from './host-image';
-import { SANDBOX_HOME, SANDBOX_USER, buildOciSpec, cgroupPath } from './oci-spec';
+import { SANDBOX_HOME } from '../../lib/api/sandboxes';
+import { SANDBOX_USER, buildOciSpec, cgroupPath } from './oci-spec';
 import type { SandboxUsage } from '../../lib/wire/protocol';
 import { RuntimeError, type ExecResult, type ExecSpec, type SandboxRuntime, type SandboxSpec } from './types';
 
@@ -19,7 +20,8 @@ const INSTALL_HINT = 'runsc (gVisor) is not installed: apt-get install -t bookwo
 const ID = /^sbx-[a-z0-9]{20}$/;
 
 /**
- * The gVisor runtime: one runsc sandbox per sandbox, `runsc exec` for every command. Sandbox ids
+ * The gVisor runtime: one runsc sandbox per sandbox; commands go through the sandbox's command
+ * server (exec-server.ts) or, when it cannot take them, `runsc exec`. Sandbox ids
  * are fixed-length (runsc resolves ids by prefix). There is no weaker fallback: without a working
  * runsc the runtime refuses to start and says how to install it.
  */

@@ -65,7 +65,7 @@ export class SandboxFiles {
       const r = await this.runtime.exec(runtimeId, {
         cmd,
         cwd: '/',
-        timeoutMs: extra.stdin ? undefined : QUICK_OP_MS,
+        timeoutMs: extra.stdin || extra.stdoutSink ? undefined : QUICK_OP_MS,
         onStdout: (d) => (stdout += d.toString()),
         onStderr: (d) => {
           if (stderr.length < 8192) stderr += d.toString();
@@ -157,18 +157,9 @@ export class SandboxFiles {
       sink.on('finish', resolve);
       sink.on('error', reject);
     });
-    let stderr = '';
-    const r = await this.runtime.exec(runtimeId, {
-      cmd: ['cat', '--', p],
-      cwd: '/',
-      stdoutSink: sink,
-      signal,
-      onStderr: (d) => {
-        if (stderr.length < 8192) stderr += d.toString();
-      },
-    });
+    const r = await this.runner(runtimeId)(['cat', '--', p], { stdoutSink: sink, signal });
     if (signal.aborted) throw new RpcError('aborted', `${p}: the download was abandoned`);
-    if (r.exitCode !== 0) throw fileError(p, stderr);
+    if (r.code !== 0) throw fileError(p, r.stderr);
     await finished;
     return { size, sha256: hash.digest('hex') };
   }

@@ -1,8 +1,7 @@
 import type { RequestMeta } from '../audit/event';
-import { audited } from '../audit/audited';
-import { auditEvent } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
+import { recordFileEnd, recordFileStart } from './file-audit';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
 export type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
@@ -23,18 +22,14 @@ export async function auditedFileChange<T>(
 ): Promise<T> {
   const sandbox = await findRunningSandbox(deps, caller, id);
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
-  await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'sandbox.file', details: { op, phase: 'start', path, recursive } }, target)));
+  await recordFileStart(deps, meta, target, { op, path, recursive });
   try {
     const result = await act(sandbox.agentId);
-    await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'sandbox.file', details: { op, phase: 'end', path } }, target))).catch((err: unknown) =>
-      deps.log.error({ err }, 'could not record the end of a file change'),
-    );
+    await recordFileEnd(deps, meta, target, { op, path });
     return result;
   } catch (error) {
     const failure = appErrorOf(error, id);
-    await audited(deps, (_tx, record) =>
-      record(auditEvent(meta, { action: 'sandbox.file', details: { op, phase: 'end', path, error: failure.message.slice(0, 500) } }, target, 'failure')),
-    ).catch((err: unknown) => deps.log.error({ err }, 'could not record a failed file change'));
+    await recordFileEnd(deps, meta, target, { op, path, error: failure.message.slice(0, 500) });
     throw failure;
   }
 }

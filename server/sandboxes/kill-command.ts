@@ -4,7 +4,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { findCommand, toCommandView } from './command-view';
-import { appErrorOf } from './running-sandbox';
+import { askAgent } from './running-sandbox';
 
 type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
 
@@ -20,11 +20,7 @@ export async function killCommand(deps: Deps, caller: Principal, sandboxId: stri
   await audited(deps, (_tx, record) =>
     record(auditEvent(meta, { action: 'sandbox.exec', details: { phase: 'kill', command: c.command, commandId } }, { type: 'sandbox', id: sandboxId, name: null })),
   );
-  try {
-    await deps.agents.call(live.agentId, 'sandbox.exec.kill', { id: sandboxId, execId: commandId }, 10_000);
-  } catch (error) {
-    throw appErrorOf(error, sandboxId);
-  }
+  await askAgent(deps, live.agentId, sandboxId, 'sandbox.exec.kill', { id: sandboxId, execId: commandId }, 10_000);
   // The end arrives from the agent a moment later; answer with it once it is recorded.
   await Promise.race([live.recorded, new Promise((resolve) => setTimeout(resolve, 5000))]);
   return toCommandView(await findCommand(deps, caller, sandboxId, commandId));

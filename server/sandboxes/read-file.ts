@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileEntry } from '../../lib/wire/protocol';
 import { AppError } from '../../lib/errors';
-import { audited } from '../audit/audited';
-import { auditEvent, type RequestMeta } from '../audit/event';
+import type { RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
-import { appErrorOf, findRunningSandbox } from './running-sandbox';
+import { recordFileEnd, recordFileStart } from './file-audit';
+import { appErrorOf, askAgent, findRunningSandbox } from './running-sandbox';
 import { TRANSFER_TIMEOUT_MS } from './write-file';
 
 type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
@@ -25,12 +25,10 @@ export async function readFile(
 ): Promise<{ entry: FileEntry; stream: ReadableStream<Uint8Array> }> {
   const sandbox = await findRunningSandbox(deps, caller, id);
   const agentId = sandbox.agentId;
-  const entry = await deps.agents.call(agentId, 'files.stat', { id, path }, 30_000).catch((err: unknown) => {
-    throw appErrorOf(err, id);
-  });
+  const entry = await askAgent(deps, agentId, id, 'files.stat', { id, path }, 30_000);
   if (entry.type === 'dir') throw new AppError('invalid_argument', `Sandbox ${id}: ${path} is a directory; list it with /files/list.`, 'path');
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
-  await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'sandbox.file', details: { op: 'read', phase: 'start', path } }, target)));
+  await recordFileStart(deps, meta, target, { op: 'read', path });
 
   const transferId = randomUUID();
   const queue: Buffer[] = [];
@@ -52,12 +50,9 @@ export async function readFile(
   });
   const hash = createHash('sha256');
   let size = 0;
-  const finish = async (ok: boolean, sha256: string | null, error?: string) => {
+  const finish = async (sha256: string | null, error?: string) => {
     close();
-    const details = ok && sha256 ? { op: 'read' as const, phase: 'end' as const, path, size, sha256 } : { op: 'read' as const, phase: 'end' as const, path, size, error };
-    await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'sandbox.file', details }, target, ok ? 'success' : 'failure'))).catch((err: unknown) =>
-      deps.log.error({ err }, 'could not record the end of a download'),
-    );
+    await recordFileEnd(deps, meta, target, sha256 ? { op: 'read', path, size, sha256 } : { op: 'read', path, size, error });
   };
   let digest: { size: number; sha256: string } | null = null;
   deps.agents.call(agentId, 'files.read', { id, transferId, path }, TRANSFER_TIMEOUT_MS).then(
@@ -88,17 +83,17 @@ export async function readFile(
         const d = digest as { size: number; sha256: string } | null;
         const sha256 = hash.digest('hex');
         if (end.ok && d && d.size === size && d.sha256 === sha256) {
-          await finish(true, sha256);
+          await finish(sha256);
           controller.close();
         } else {
           const message = end.ok ? `Sandbox ${id}: ${path} was sent as ${d?.size ?? '?'} bytes (SHA-256 ${d?.sha256 ?? '?'}) but ${size} (SHA-256 ${sha256}) arrived.` : end.error.message;
-          await finish(false, null, message.slice(0, 500));
+          await finish(null, message.slice(0, 500));
           controller.error(new Error(message));
         }
       },
       async cancel() {
         deps.agents.emit(agentId, 'transfer.abort', { transferId, reason: 'the reader went away' });
-        await finish(false, null, 'the reader went away');
+        await finish(null, 'the reader went away');
       },
     },
     { highWaterMark: 0 },

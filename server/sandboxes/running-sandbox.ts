@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AppError, type ErrorCode } from '../../lib/errors';
+import type { ControlMethod, controlMethods } from '../../lib/wire/protocol';
 import { RpcError } from '../../lib/wire/rpc';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
@@ -35,4 +37,20 @@ export function appErrorOf(error: unknown, sandboxId: string): AppError {
     return new AppError(code, `Sandbox ${sandboxId}: ${(error as Error).message}`);
   }
   return new AppError('unavailable', `Sandbox ${sandboxId}: ${(error as Error).message}`);
+}
+
+/** Asks the agent of sandbox `sandboxId` for something; its refusal comes back as the API's error. */
+export async function askAgent<K extends ControlMethod>(
+  deps: Pick<ServerContext, 'agents'>,
+  agentId: string,
+  sandboxId: string,
+  method: K,
+  params: z.infer<(typeof controlMethods)[K]['params']>,
+  timeoutMs: number,
+): Promise<z.infer<(typeof controlMethods)[K]['result']>> {
+  try {
+    return await deps.agents.call(agentId, method, params, timeoutMs);
+  } catch (error) {
+    throw appErrorOf(error, sandboxId);
+  }
 }

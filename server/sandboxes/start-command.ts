@@ -1,4 +1,4 @@
-import type { ExecBody } from '../../lib/api/sandboxes';
+import type { CommandView, ExecBody } from '../../lib/api/sandboxes';
 import type { ExecOutcome } from '../../lib/wire/protocol';
 import { newCommandId } from '../../lib/wire/ids';
 import { audited } from '../audit/audited';
@@ -6,6 +6,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { commandLine } from './command-line';
+import { toCommandView } from './command-view';
 import type { LiveCommand } from './live-commands';
 import { markStopped } from './mark-stopped';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
@@ -28,16 +29,23 @@ function endState(o: ExecOutcome): string {
  * before it runs: if that fails, it does not run. Its output goes to the returned LiveCommand;
  * when it ends, its exit code and duration are recorded and audited.
  */
-export async function startCommand(deps: Deps, caller: Principal, id: string, body: ExecBody, meta: RequestMeta): Promise<LiveCommand> {
+export async function startCommand(
+  deps: Deps,
+  caller: Principal,
+  id: string,
+  body: ExecBody,
+  meta: RequestMeta,
+): Promise<{ live: LiveCommand; command: CommandView }> {
   const sandbox = await findRunningSandbox(deps, caller, id);
   const command = commandLine(body.cmd);
   const commandId = newCommandId();
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
-  await audited(deps, async (tx, record) => {
-    await tx.sandboxCommand.create({
+  const row = await audited(deps, async (tx, record) => {
+    const created = await tx.sandboxCommand.create({
       data: { id: commandId, sandboxId: id, actorName: meta.actor.name, command, background: body.background, state: 'running', startedAt: new Date() },
     });
     await record(auditEvent(meta, { action: 'sandbox.exec', details: { phase: 'start', command, commandId, background: body.background } }, target));
+    return created;
   });
   const live = deps.commands.open(commandId, id, sandbox.agentId, body.background);
   const unsubscribe = deps.agents.onExecOutput(sandbox.agentId, commandId, (stream, data) => live.push({ type: stream, data: data.toString('base64') }));
@@ -78,5 +86,5 @@ export async function startCommand(deps: Deps, caller: Principal, id: string, bo
       unsubscribe();
       deps.commands.ended(live, body.background);
     });
-  return live;
+  return { live, command: toCommandView(row) };
 }

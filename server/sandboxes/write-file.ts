@@ -2,10 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FileWritten } from '../../lib/api/files';
 import { AppError } from '../../lib/errors';
 import { CreditWindow, chunksOf } from '../../lib/wire/transfer';
-import { audited } from '../audit/audited';
-import { auditEvent, type RequestMeta } from '../audit/event';
+import type { RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
+import { recordFileEnd, recordFileStart } from './file-audit';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
 type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
@@ -30,7 +30,7 @@ export async function writeFile(
   const sandbox = await findRunningSandbox(deps, caller, id);
   const agentId = sandbox.agentId;
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
-  await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'sandbox.file', details: { op: 'write', phase: 'start', path } }, target)));
+  await recordFileStart(deps, meta, target, { op: 'write', path });
   const transferId = randomUUID();
   const window = new CreditWindow();
   const hash = createHash('sha256');
@@ -59,9 +59,7 @@ export async function writeFile(
     if (digest.size !== size || digest.sha256 !== sha256) {
       throw new AppError('internal', `Sandbox ${id}: ${path} arrived as ${digest.size} bytes (SHA-256 ${digest.sha256}) but ${size} bytes (SHA-256 ${sha256}) were sent.`);
     }
-    await audited(deps, (_tx, record) =>
-      record(auditEvent(meta, { action: 'sandbox.file', details: { op: 'write', phase: 'end', path, size, sha256 } }, target)),
-    ).catch((err: unknown) => deps.log.error({ err }, 'could not record the end of an upload'));
+    await recordFileEnd(deps, meta, target, { op: 'write', path, size, sha256 });
     return { path, size, sha256 };
   } catch (error) {
     // Stop reading the body: its sender learns the outcome from the answer, not by stalling.
@@ -69,9 +67,7 @@ export async function writeFile(
     deps.agents.emit(agentId, 'transfer.abort', { transferId, reason: 'the upload was interrupted' });
     await done.catch(() => undefined);
     const failure = appErrorOf(error, id);
-    await audited(deps, (_tx, record) =>
-      record(auditEvent(meta, { action: 'sandbox.file', details: { op: 'write', phase: 'end', path, size, error: failure.message.slice(0, 500) } }, target, 'failure')),
-    ).catch((err: unknown) => deps.log.error({ err }, 'could not record a failed upload'));
+    await recordFileEnd(deps, meta, target, { op: 'write', path, size, error: failure.message.slice(0, 500) });
     throw failure;
   } finally {
     close();

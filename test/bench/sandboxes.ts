@@ -11,7 +11,7 @@ import { ensureHostImage } from '../../agent/runtime/host-image';
 import { buildOciSpec } from '../../agent/runtime/oci-spec';
 import { newSandboxId } from '../../lib/wire/ids';
 import { Sandbox } from '../../sdk';
-import { adminClient, startControlPlane } from '../support/control-plane';
+import { startAppliance } from '../support/appliance';
 
 const N = Number(process.env.BENCH_SANDBOXES ?? 50);
 const FIT = Number(process.env.BENCH_FIT ?? 200);
@@ -122,15 +122,8 @@ async function main() {
 
   // The appliance: SDK -> control plane -> agent -> runsc, with a warm pool of 4.
   process.env.SBX_AGENT_WARM_POOL = '4';
-  const cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true', SBX_AGENT_WARM_POOL: '4', SBX_LOG_LEVEL: 'error' });
+  const { cp, opts } = await startAppliance({ SBX_AGENT_WARM_POOL: '4', SBX_LOG_LEVEL: 'error' });
   try {
-    const admin = await adminClient(cp);
-    const key = ((await admin.post('/api/v1/api-keys', { name: 'bench', role: 'operator', expiresInDays: 1 })).body as { secret: string }).secret;
-    const opts = { url: `https://localhost:${cp.port}`, apiKey: key, caFile: path.join(cp.dataDir, 'pki', 'ca.crt') };
-    for (let i = 0; i < 100; i++) {
-      if (await Sandbox.create({ ...opts, timeoutSeconds: 60 }).then((s) => s.kill().then(() => true), () => false)) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
     const measure = async (body: { memoryMiB?: number }, pause: number) => {
       const ttis: number[] = [];
       for (let i = 0; i < N; i++) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Sandbox } from '../../sdk';
 import { localAgentPid } from '../support/agent';
-import { adminClient, startControlPlane } from '../support/control-plane';
+import { startAppliance } from '../support/appliance';
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 1000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 4);
@@ -39,17 +39,11 @@ function footprint(stateDir: string) {
 }
 
 async function main(): Promise<number> {
-  const cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true', SBX_AGENT_WARM_POOL: String(POOL), SBX_LOG_LEVEL: 'error' });
+  const { cp, admin, opts } = await startAppliance({ SBX_AGENT_WARM_POOL: String(POOL), SBX_LOG_LEVEL: 'error' });
   const stateDir = path.join(cp.dataDir, 'local-agent');
   let failed = false;
   try {
-    const admin = await adminClient(cp);
-    const key = ((await admin.post('/api/v1/api-keys', { name: 'soak', role: 'operator', expiresInDays: 1 })).body as { secret: string }).secret;
-    const opts = { url: `https://localhost:${cp.port}`, apiKey: key, caFile: path.join(cp.dataDir, 'pki', 'ca.crt') };
-    for (let i = 0; i < 100; i++) {
-      if (await Sandbox.create({ ...opts, timeoutSeconds: 60 }).then((s) => s.kill().then(() => true), () => false)) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    // Let the warm pool fill before the first measurement.
     await new Promise((r) => setTimeout(r, 3000));
     const agent = localAgentPid(cp.dataDir) as number;
     const before = { agentRss: rssMiB(agent), agentFds: fds(agent), cpRss: rssMiB(cp.pid()), ...footprint(stateDir) };

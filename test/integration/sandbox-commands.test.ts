@@ -1,42 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandTimeoutError, InvalidArgumentError, MemoryLimitExceededError, NoCapacityError, Sandbox } from '../../sdk';
 import type { AuditPage } from '../../lib/api/audit';
-import type { HostView } from '../../lib/api/hosts';
-import { waitForHost } from '../support/agent';
-import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
+import { startAppliance } from '../support/appliance';
+import type { adminClient, ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
 let admin: Awaited<ReturnType<typeof adminClient>>;
-let caFile: string;
 let opts: { url: string; apiKey: string; caFile: string };
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true' });
-  admin = await adminClient(cp);
-  for (let i = 0; i < 100; i++) {
-    const host = ((await admin.get('/api/v1/hosts')).body as { hosts: HostView[] }).hosts[0];
-    if (host) {
-      await waitForHost(admin, host.id, (h) => h.status === 'online' && h.health?.status === 'ok');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  caFile = path.join(os.tmpdir(), `sbx-cmd-ca-${cp.port}.crt`);
-  fs.writeFileSync(caFile, cp.ca);
-  const bootstrap = JSON.parse(fs.readFileSync(path.join(cp.dataDir, 'bootstrap.json'), 'utf8')) as { developerApiKey: string };
-  opts = { url: `https://localhost:${cp.port}`, apiKey: bootstrap.developerApiKey, caFile };
+  ({ cp, admin, opts } = await startAppliance());
   sandbox = await Sandbox.create({ timeoutSeconds: 300, ...opts });
 });
 afterAll(async () => {
   await sandbox?.kill().catch(() => undefined);
   await cp?.stop();
-  fs.rmSync(caFile, { force: true });
 });
 
 describe('background commands, command history and typed errors (real runsc)', () => {
@@ -106,7 +88,7 @@ describe('background commands, command history and typed errors (real runsc)', (
   });
 
   it('sbx exec --background, sbx command wait (exit code) and sbx command list', () => {
-    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' as const, SBX_URL: opts.url, SBX_API_KEY: opts.apiKey, SBX_CA_FILE: caFile, SBX_CONFIG: '/nonexistent' };
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' as const, SBX_URL: opts.url, SBX_API_KEY: opts.apiKey, SBX_CA_FILE: opts.caFile, SBX_CONFIG: '/nonexistent' };
     const sbx = (args: string[]) => spawnSync(path.resolve(import.meta.dirname, '../../bin/sbx'), args, { env, encoding: 'utf8', timeout: 60_000 });
     const started = sbx(['exec', '--background', sandbox.id, '--', 'sh', '-c', 'sleep 0.5; echo done; exit 5']);
     expect(started.status).toBe(0);

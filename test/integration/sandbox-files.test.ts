@@ -2,19 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFullError, InvalidArgumentError, NotFoundError, PermissionDeniedError, Sandbox } from '../../sdk';
 import type { AuditPage } from '../../lib/api/audit';
-import type { HostView } from '../../lib/api/hosts';
-import { localAgentPid, waitForHost } from '../support/agent';
-import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
+import { localAgentPid } from '../support/agent';
+import { startAppliance } from '../support/appliance';
+import type { adminClient, ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
 let admin: Awaited<ReturnType<typeof adminClient>>;
-let caFile: string;
 let opts: { url: string; apiKey: string; caFile: string };
 let sandbox: Sandbox;
 
@@ -54,26 +52,12 @@ async function sha256Of(stream: NodeJS.ReadableStream): Promise<{ sha256: string
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true' });
-  admin = await adminClient(cp);
-  for (let i = 0; i < 100; i++) {
-    const host = ((await admin.get('/api/v1/hosts')).body as { hosts: HostView[] }).hosts[0];
-    if (host) {
-      await waitForHost(admin, host.id, (h) => h.status === 'online' && h.health?.status === 'ok');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  caFile = path.join(os.tmpdir(), `sbx-files-ca-${cp.port}.crt`);
-  fs.writeFileSync(caFile, cp.ca);
-  const bootstrap = JSON.parse(fs.readFileSync(path.join(cp.dataDir, 'bootstrap.json'), 'utf8')) as { developerApiKey: string };
-  opts = { url: `https://localhost:${cp.port}`, apiKey: bootstrap.developerApiKey, caFile };
+  ({ cp, admin, opts } = await startAppliance());
   sandbox = await Sandbox.create({ memoryMiB: 512, diskMiB: 256, timeoutSeconds: 600, ...opts });
 });
 afterAll(async () => {
   await sandbox?.kill().catch(() => undefined);
   await cp?.stop();
-  fs.rmSync(caFile, { force: true });
 });
 
 describe('sandbox files (real runsc, streamed through control plane and agent)', () => {
@@ -177,7 +161,7 @@ describe('sandbox files (real runsc, streamed through control plane and agent)',
   }, 180_000);
 
   it('sbx files write (from stdin) and sbx files read (to stdout) are byte-exact', () => {
-    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' as const, SBX_URL: opts.url, SBX_API_KEY: opts.apiKey, SBX_CA_FILE: caFile, SBX_CONFIG: '/nonexistent' };
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' as const, SBX_URL: opts.url, SBX_API_KEY: opts.apiKey, SBX_CA_FILE: opts.caFile, SBX_CONFIG: '/nonexistent' };
     const sbx = (args: string[], input?: Buffer) =>
       spawnSync(path.resolve(import.meta.dirname, '../../bin/sbx'), args, { env, input, timeout: 60_000, maxBuffer: 16 << 20 });
     const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));

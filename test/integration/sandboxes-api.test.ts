@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, ConflictError, NotFoundError, Sandbox } from '../../sdk';
 import type { CreatedApiKey } from '../../lib/api/api-keys';
 import type { AuditPage } from '../../lib/api/audit';
-import type { HostView } from '../../lib/api/hosts';
 import type { ExecEvent, SandboxView } from '../../lib/api/sandboxes';
 import type { CreatedUser } from '../../lib/api/users';
-import { localAgentPid, waitForHost } from '../support/agent';
+import { localAgentPid } from '../support/agent';
+import { waitForLocalHost } from '../support/appliance';
 import { adminClient, client, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
@@ -41,14 +41,7 @@ async function exec(key: string, id: string, body: object) {
 beforeAll(async () => {
   cp = await startControlPlane({ SBX_LOCAL_AGENT: 'true' });
   admin = await adminClient(cp);
-  for (let i = 0; i < 100; i++) {
-    const hosts = ((await admin.get('/api/v1/hosts')).body as { hosts: HostView[] }).hosts;
-    if (hosts[0]) {
-      await waitForHost(admin, hosts[0].id, (h) => h.status === 'online' && h.health?.status === 'ok');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForLocalHost(admin);
   devKey = await developerKey('dora');
   otherKey = await developerKey('olaf');
 });

@@ -1,5 +1,4 @@
 import { ExecBody } from '@/lib/api/sandboxes';
-import { toCommandView } from '@/server/sandboxes/command-view';
 import { killCommand } from '@/server/sandboxes/kill-command';
 import { startCommand } from '@/server/sandboxes/start-command';
 import { commandStream } from '@/server/http/ndjson';
@@ -13,10 +12,8 @@ import { apiRoute } from '@/server/http/api-route';
 export const POST = apiRoute({ auth: true, permission: 'sandboxes.use', body: ExecBody }, async ({ ctx, principal, params, body, meta }) => {
   const id = params.id ?? '';
   // Refusals come before the command starts, as ordinary errors (not inside a stream).
-  const live = await startCommand(ctx, principal, id, body, meta);
-  if (body.background) {
-    return { command: toCommandView(await ctx.db.sandboxCommand.findUniqueOrThrow({ where: { id: live.id } })) };
-  }
+  const { live, command } = await startCommand(ctx, principal, id, body, meta);
+  if (body.background) return { command };
   return commandStream(
     (listener) => live.listen(listener, true),
     () => void killCommand(ctx, principal, id, live.id, meta).catch((err: unknown) => ctx.log.warn({ err }, 'could not kill an abandoned command')),
