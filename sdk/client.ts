@@ -146,7 +146,12 @@ export class SbxClient {
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status >= 400) return reject(this.failure(status, text));
+          if (status >= 400) {
+            // Refused, perhaps before all of the body was read: stop sending it, and never reuse
+            // a connection that may still carry its rest.
+            reject(this.failure(status, text));
+            return void req.destroy();
+          }
           const parsed = schema.safeParse(JSON.parse(text || 'null'));
           if (!parsed.success) return reject(new InternalError('internal', 'the appliance answered in an unexpected shape', status, undefined, undefined));
           resolve(parsed.data);

@@ -31,6 +31,7 @@ export function createConsoleServer(ctx: ServerContext, tls: KeyPair, next: Next
       res.setHeader('x-content-type-options', 'nosniff');
       res.setHeader('x-frame-options', 'DENY');
       res.setHeader('referrer-policy', 'no-referrer');
+      closeAfterUnreadBody(req, res);
       res.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         ctx.metrics.httpRequests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
@@ -56,4 +57,36 @@ export function createConsoleServer(ctx: ServerContext, tls: KeyPair, next: Next
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return server;
+}
+
+/** How long a connection closed with an unread body is still read (and discarded) before it is dropped. */
+const LINGER_MS = 2_000;
+
+/**
+ * A handler may answer before it read all of a request's body (an upload refused half-way). The
+ * rest of that body would then sit in the connection ahead of the client's next request, which
+ * would never be read: such an answer says `Connection: close`. Closing outright while the client
+ * is still sending would reset the connection, and the client could lose the answer it has not
+ * read yet; so the connection lingers: its sending side ends with the answer, and what still
+ * arrives is read and discarded for a short while (or until the client closes).
+ */
+function closeAfterUnreadBody(req: IncomingMessage, res: ServerResponse): void {
+  // Taken now: Next.js rewires the request object while it reads the body.
+  const socket = req.socket;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!req.complete && !this.headersSent) {
+      this.setHeader('connection', 'close');
+      // Node ends a `Connection: close` exchange with destroySoon(); this one lingers instead.
+      socket.destroySoon = () => {
+        socket.end();
+        socket.removeAllListeners('data');
+        socket.on('data', () => undefined);
+        socket.once('end', () => socket.destroy());
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        socket.resume();
+      };
+    }
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFullError, InvalidArgumentError, NotFoundError, PermissionDeniedError, Sandbox } from '../../sdk';
@@ -128,6 +129,34 @@ describe('sandbox files (real runsc, streamed through control plane and agent)',
     const failed = audit.events.find((e) => (e.details as { path?: string; phase?: string }).path === '/home/user/cut.bin' && e.outcome === 'failure');
     expect(failed).toBeDefined();
   });
+
+  it('a refused upload closes its connection, so no client queues its next request behind the unread body', async () => {
+    // The agent refuses /usr/bin after the control plane has begun reading the 8 MiB body. The rest
+    // of the body is never read, so the connection cannot carry another request: the answer says so
+    // and the connection ends (a client that reused it would wait forever).
+    const socket = tls.connect({ host: '127.0.0.1', servername: 'localhost', port: cp.port, ca: cp.ca, minVersion: 'TLSv1.3' });
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    const size = 8 << 20;
+    socket.write(`PUT /api/v1/sandboxes/${sandbox.id}/files?path=/usr/bin/evil HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${opts.apiKey}\r\ncontent-type: application/octet-stream\r\ncontent-length: ${size}\r\n\r\n`);
+    socket.write(Buffer.alloc(size, 1));
+    const timeout = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 15_000));
+    const outcome = await Promise.race([closed.then(() => 'closed' as const), timeout]);
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 403/);
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(outcome).toBe('closed');
+    // The SDK, refused the same way, goes on with a new connection.
+    await expect(sandbox.files.write('/usr/bin/evil', Buffer.alloc(size, 2))).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(await sandbox.files.list('/home/user')).toBeInstanceOf(Array);
+  }, 40_000);
 
   it('100 MB round trip streamed end to end, neither control plane nor agent holding it, audited with size and SHA-256', async () => {
     const size = 100 * 1024 * 1024;
