@@ -16,6 +16,8 @@ const ETC: Record<string, string> = {
   hosts: '127.0.0.1 localhost\n::1 localhost\n',
   hostname: 'sandbox\n',
   'nsswitch.conf': 'passwd: files\ngroup: files\nhosts: files dns\n',
+  // A sandbox with a network gets its own, naming its host agent's resolver, bound over this one.
+  'resolv.conf': '# no network\n',
 };
 
 /** Builds the image's skeleton once (idempotent): mount points, the merged-/usr links and /etc. */

@@ -16,7 +16,7 @@ export function cgroupPath(id: string): string {
  * capabilities, no network namespace of the host, cgroup limits for memory, pids and CPU. Its
  * first process is tini, a tiny init that reaps orphans and keeps the sandbox alive.
  */
-export function buildOciSpec(spec: SandboxSpec, image: ImagePaths): object {
+export function buildOciSpec(spec: SandboxSpec, image: ImagePaths, resolvConf?: string): object {
   const env = [BASE_PATH, `HOME=${SANDBOX_HOME}`, ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)];
   return {
     ociVersion: '1.0.2',
@@ -37,6 +37,7 @@ export function buildOciSpec(spec: SandboxSpec, image: ImagePaths): object {
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
       { destination: '/usr', type: 'bind', source: '/usr', options: ['rbind', 'ro', 'nosuid', 'nodev'] },
       { destination: '/etc', type: 'bind', source: image.etc, options: ['rbind', 'ro'] },
+      ...(resolvConf ? [{ destination: '/etc/resolv.conf', type: 'bind', source: resolvConf, options: ['bind', 'ro'] }] : []),
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', `size=${Math.max(1, Math.floor(spec.diskMiB / 2))}m`, 'mode=1777'] },
       {
         destination: SANDBOX_HOME,
@@ -46,7 +47,7 @@ export function buildOciSpec(spec: SandboxSpec, image: ImagePaths): object {
       },
     ],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(spec.network ? [{ type: 'network', path: spec.network.netnsPath }] : [])],
       cgroupsPath: cgroupPath(spec.id),
       resources: {
         memory: { limit: spec.memoryMiB * 1024 * 1024 },

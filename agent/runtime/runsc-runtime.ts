@@ -63,11 +63,16 @@ export class RunscRuntime implements SandboxRuntime {
    * Runs a runsc command. Its stderr goes to a file, not a pipe: `run --detach` leaves the sandbox
    * holding the descriptor, and a pipe would then never close.
    */
-  private run(args: string[], timeoutMs = 30_000, logFile?: string): Promise<{ code: number; stderr: string }> {
+  private run(args: string[], timeoutMs = 30_000, logFile?: string, joinsNetns = false): Promise<{ code: number; stderr: string }> {
     const file = logFile ?? path.join(this.opts.stateDir, `runsc-${process.pid}-${process.hrtime.bigint()}.log`);
     const fd = fs.openSync(file, 'a', 0o600);
+    // This runsc takes every network namespace for the root one on this kernel and refuses it; with
+    // a private /proc/sys/net (in a mount namespace of its own) it joins the sandbox's namespace.
+    const [cmd, argv] = joinsNetns
+      ? ['unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /proc/sys/net && exec "$0" "$@"', this.runsc, ...this.global(), ...args]]
+      : [this.runsc, [...this.global(), ...args]];
     return new Promise((resolve) => {
-      const child = spawn(this.runsc, [...this.global(), ...args], { stdio: ['ignore', 'ignore', fd] });
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', fd] });
       fs.closeSync(fd);
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('exit', (code) => {
@@ -88,8 +93,11 @@ export class RunscRuntime implements SandboxRuntime {
     const bundle = path.join(this.bundles, spec.id);
     this.creating.add(spec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.image)), { mode: 0o600 });
-    const r = await this.run(['--network=none', 'run', '--detach', '--bundle', bundle, spec.id], 30_000, path.join(bundle, 'runsc.log'));
+    const resolvConf = spec.network ? path.join(bundle, 'resolv.conf') : undefined;
+    if (resolvConf && spec.network) fs.writeFileSync(resolvConf, `nameserver ${spec.network.nameserver}\noptions timeout:2 attempts:2\n`, { mode: 0o644 });
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.image, resolvConf)), { mode: 0o600 });
+    const network = spec.network ? '--network=sandbox' : '--network=none';
+    const r = await this.run([network, 'run', '--detach', '--bundle', bundle, spec.id], 30_000, path.join(bundle, 'runsc.log'), spec.network !== undefined);
     this.creating.delete(spec.id);
     if (r.code !== 0) {
       this.tearDown(spec.id);

@@ -9,6 +9,8 @@ export type SandboxSpec = {
   pids: number;
   diskMiB: number;
   env: Record<string, string>;
+  /** Its network namespace (made by the network enforcer) and the resolv.conf naming its resolver; none: no interface at all. */
+  network?: { netnsPath: string; nameserver: string };
 };
 
 export type ExecSpec = {

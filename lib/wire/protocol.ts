@@ -97,6 +97,32 @@ export const SandboxUsage = z.object({
 });
 export type SandboxUsage = z.infer<typeof SandboxUsage>;
 
+/**
+ * One egress decision of a host agent, aggregated: `count` identical decisions between `firstAt`
+ * and `lastAt`. DNS decisions carry the name and query type; connection decisions the destination,
+ * port and protocol; both the reason and, where one matched, the rule.
+ */
+export const NetworkDecision = z.object({
+  sandboxId: SandboxId,
+  kind: z.enum(['dns', 'connection']),
+  verdict: z.enum(['allowed', 'denied']),
+  reason: z.string().max(64),
+  name: z.string().max(253).optional(),
+  queryType: z.string().max(16).optional(),
+  destination: z.string().max(64).optional(),
+  port: z.number().int().min(0).max(65_535).optional(),
+  protocol: z.string().max(16).optional(),
+  rule: z.string().max(300).optional(),
+  addresses: z.array(z.string().max(64)).max(16).optional(),
+  count: z.number().int().positive(),
+  firstAt: z.iso.datetime(),
+  lastAt: z.iso.datetime(),
+});
+export type NetworkDecision = z.infer<typeof NetworkDecision>;
+
+/** The `network.decisions` event an agent sends once per aggregation window. */
+export const NetworkDecisions = z.object({ decisions: z.array(NetworkDecision).max(10_000) });
+
 /** Requests the control plane sends to an agent (pushes). */
 export const controlMethods = {
   echo: { params: z.object({ nonce: z.string().max(256) }), result: z.object({ nonce: z.string() }) },

@@ -1,0 +1,134 @@
+import type { EgressRule, NetworkMode } from '../../lib/api/network';
+import { HOST_IF_PREFIX, type NetworkLease } from './address-pool';
+
+/**
+ * The agent's own nftables table, as text for `nft -f` (each batch is one atomic transaction).
+ *
+ * Every rule sits on the host side of the sandboxes' veth pairs, where code in a sandbox cannot
+ * reach it. Order in `from_sandbox`: IPv6 dropped, spoofed sources dropped, replies let through,
+ * anything but TCP dropped, the deny floor, then the sandbox's own chain (its allowlist); whatever
+ * is left is dropped. Every drop and every new allowed connection is counted per (interface,
+ * destination, protocol, port) in a dynamic set, which the agent reads to audit decisions
+ * aggregated per minute.
+ */
+export const TABLE = 'sbx_agent';
+const T = `inet ${TABLE}`;
+
+/** Reasons a packet was dropped, each counted in its own set (`denied_<reason>`). */
+export const DENY_REASONS = ['floor', 'rule', 'protocol', 'spoof', 'host'] as const;
+export type DenyReason = (typeof DENY_REASONS)[number];
+
+/** How matched allowed connections are counted (`allowed_<kind>`). */
+export const ALLOW_KINDS = ['name', 'cidr', 'open'] as const;
+export type AllowKind = (typeof ALLOW_KINDS)[number];
+
+const COUNTED = 'type ifname . ipv4_addr . inet_proto . inet_service; flags dynamic,timeout; timeout 3m; counter;';
+const TUPLE = 'iifname . ip daddr . meta l4proto . th dport';
+
+/** The whole table, replacing any earlier one (start-up). */
+export function baseTable(floor: readonly string[], pool: string): string {
+  const wild = `"${HOST_IF_PREFIX}*"`;
+  const counted = [...DENY_REASONS.map((r) => `denied_${r}`), ...ALLOW_KINDS.map((k) => `allowed_${k}`)];
+  return [
+    `table ${T}`,
+    `delete table ${T}`,
+    `table ${T} {`,
+    `  set floor { type ipv4_addr; flags interval; auto-merge; elements = { ${floor.join(', ')} } }`,
+    '  set sources { type ifname . ipv4_addr; }',
+    '  set host_services { type ifname . ipv4_addr . inet_proto . inet_service; }',
+    '  map sandboxes { type ifname : verdict; }',
+    ...counted.map((name) => `  set ${name} { ${COUNTED} }`),
+    '  set denied_ipv6 { type ifname; flags dynamic,timeout; timeout 3m; counter; }',
+    '  chain forward_hook {',
+    '    type filter hook forward priority filter - 5; policy accept;',
+    `    iifname ${wild} jump from_sandbox`,
+    `    oifname ${wild} ct state established,related accept`,
+    `    oifname ${wild} counter drop`,
+    '  }',
+    '  chain input_hook {',
+    '    type filter hook input priority filter - 5; policy accept;',
+    `    iifname ${wild} jump to_host`,
+    '  }',
+    '  chain postrouting_hook {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    ip saddr ${pool} oifname != ${wild} masquerade`,
+    '  }',
+    '  chain from_sandbox {',
+    '    meta nfproto ipv6 update @denied_ipv6 { iifname } drop',
+    '    iifname . ip saddr != @sources update @denied_spoof { iifname . ip saddr . meta l4proto . 0 } drop',
+    '    ct state established,related accept',
+    `    meta l4proto udp update @denied_protocol { ${TUPLE} } drop`,
+    '    meta l4proto != tcp update @denied_protocol { iifname . ip daddr . meta l4proto . 0 } drop',
+    `    ip daddr @floor update @denied_floor { ${TUPLE} } drop`,
+    '    iifname vmap @sandboxes',
+    `    update @denied_rule { ${TUPLE} } drop`,
+    '  }',
+    '  chain to_host {',
+    '    meta nfproto ipv6 update @denied_ipv6 { iifname } drop',
+    '    iifname . ip saddr != @sources update @denied_spoof { iifname . ip saddr . meta l4proto . 0 } drop',
+    '    ct state established,related accept',
+    '    meta l4proto { tcp, udp } iifname . ip daddr . meta l4proto . th dport @host_services accept',
+    `    meta l4proto { tcp, udp } update @denied_host { ${TUPLE} } drop`,
+    '    update @denied_host { iifname . ip daddr . meta l4proto . 0 } drop',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+const chainOf = (lease: NetworkLease) => `sb_${lease.index}`;
+
+/** Adds a sandbox's anchors: its source address, its DNS service, its (empty: deny-all) chain. */
+export function attachSandbox(lease: NetworkLease): string {
+  const c = chainOf(lease);
+  const ifn = `"${lease.hostIf}"`;
+  return [
+    `add set ${T} ${c}_names { type ipv4_addr . inet_service; flags timeout; }`,
+    `add set ${T} ${c}_cidrs { type ipv4_addr . inet_service; flags interval; }`,
+    `add chain ${T} ${c}`,
+    `add element ${T} sources { ${ifn} . ${lease.address} }`,
+    `add element ${T} host_services { ${ifn} . ${lease.gateway} . udp . 53, ${ifn} . ${lease.gateway} . tcp . 53 }`,
+    `add element ${T} sandboxes { ${ifn} : jump ${c} }`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Replaces a sandbox's allowlist in one transaction: its chain and its CIDR set are rewritten;
+ * addresses learned for names are dropped (the names are resolved again under the new rules, and
+ * connections already open go on).
+ */
+export function applyAllowlist(lease: NetworkLease, mode: Exclude<NetworkMode, 'none'>, rules: readonly EgressRule[]): string {
+  const c = chainOf(lease);
+  const cidrs = rules.flatMap((r) => (r.cidr ? r.ports.map((p) => `${r.cidr} . ${p}`) : []));
+  const lines = [`flush chain ${T} ${c}`, `flush set ${T} ${c}_names`, `flush set ${T} ${c}_cidrs`];
+  if (cidrs.length > 0) lines.push(`add element ${T} ${c}_cidrs { ${cidrs.join(', ')} }`);
+  lines.push(`add rule ${T} ${c} ip daddr . tcp dport @${c}_names update @allowed_name { ${TUPLE} } accept`);
+  lines.push(`add rule ${T} ${c} ip daddr . tcp dport @${c}_cidrs update @allowed_cidr { ${TUPLE} } accept`);
+  if (mode === 'open') lines.push(`add rule ${T} ${c} meta l4proto tcp update @allowed_open { ${TUPLE} } accept`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lets a sandbox connect to `address` on `ports` for `seconds` (an address learned for an allowed name). */
+export function learnAddresses(lease: NetworkLease, entries: readonly { address: string; port: number }[], seconds: number): string {
+  if (entries.length === 0) return '';
+  const elems = entries.map((e) => `${e.address} . ${e.port} timeout ${seconds}s`).join(', ');
+  return `add element ${T} ${chainOf(lease)}_names { ${elems} }\n`;
+}
+
+/** Removes every trace of a sandbox from the table. */
+export function detachSandbox(lease: NetworkLease): string {
+  const c = chainOf(lease);
+  const ifn = `"${lease.hostIf}"`;
+  return [
+    `delete element ${T} sandboxes { ${ifn} }`,
+    `delete element ${T} host_services { ${ifn} . ${lease.gateway} . udp . 53, ${ifn} . ${lease.gateway} . tcp . 53 }`,
+    `delete element ${T} sources { ${ifn} . ${lease.address} }`,
+    `delete chain ${T} ${c}`,
+    `delete set ${T} ${c}_names`,
+    `delete set ${T} ${c}_cidrs`,
+    '',
+  ].join('\n');
+}
+
+export const deleteTable = `table ${T}\ndelete table ${T}\n`;

@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NET, startNetLab, type NetLab } from '../support/netlab';
+import { startEgressHost, type EgressHost } from '../support/egress';
+import type { NetworkDecision } from '../../lib/wire/protocol';
+
+// Sandboxes here reach only the test internet: the enforcer runs in a namespace whose one uplink
+// goes to namespaces this test made (see test/support/netlab.ts).
+const ZONE = {
+  'allowed.test': [NET.allowedSite],
+  'other.test': [NET.otherSite],
+  'shared.test': [NET.allowedSite],
+  'rebind.test': ['10.1.2.3'],
+  'meta.test': [NET.metadata],
+};
+
+let lab: NetLab;
+let host: EgressHost;
+const A = `sbx-${randomBytes(10).toString('hex')}`;
+
+const connect = (target: string, port: number) =>
+  `import socket\ntry:\n  s = socket.create_connection((${JSON.stringify(target)}, ${port}), timeout=2)\n  print('connected')\nexcept Exception as e:\n  print(type(e).__name__)`;
+/** Sends one raw DNS query (name, numeric type) to `server` (default: the sandbox's resolver); prints rcode and answer count. */
+const dnsQuery = (name: string, qtype: number, server = '') => `
+import socket, struct, random
+server = ${JSON.stringify(server)} or open('/etc/resolv.conf').read().split('nameserver ')[1].split()[0]
+q = struct.pack('>HHHHHH', random.randint(0, 65535), 0x0100, 1, 0, 0, 0)
+q += b''.join(bytes([len(l)]) + l.encode() for l in ${JSON.stringify(name)}.split('.')) + b'\\0' + struct.pack('>HH', ${qtype}, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+try:
+  s.sendto(q, (server, 53)); r = s.recv(4096)
+  print('rcode=%d answers=%d' % (r[3] & 15, struct.unpack('>H', r[6:8])[0]))
+except Exception as e:
+  print(type(e).__name__)`;
+const fetch = (url: string) =>
+  `import urllib.request\ntry:\n  print(urllib.request.urlopen(${JSON.stringify(url)}, timeout=5).read().decode().strip())\nexcept Exception as e:\n  print(type(e).__name__)`;
+
+beforeAll(async () => {
+  lab = await startNetLab(ZONE);
+  host = await startEgressHost(lab.hostNs);
+  await host.call('create', { id: A, spec: { mode: 'allowlist', allow: [{ domain: 'allowed.test', ports: [80, 443] }, { domain: 'rebind.test', ports: [80] }] } });
+}, 60_000);
+
+afterAll(async () => {
+  await host?.call('destroy', { id: A }).catch(() => undefined);
+  await host?.close();
+  await lab?.stop();
+}, 60_000);
+
+describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () => {
+  it('reaches an allowed domain by name', async () => {
+    const r = await host.exec(A, fetch('http://allowed.test/'));
+    expect(r.stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+  });
+
+  it('does not resolve a name that is not allowed, and never asks upstream for it', async () => {
+    const r = await host.exec(A, 'import socket\ntry:\n  print(socket.gethostbyname("other.test"))\nexcept Exception as e:\n  print(type(e).__name__)');
+    expect(r.stdout.trim()).toBe('gaierror');
+    expect(lab.seen().filter((s) => s.dns === 'other.test')).toEqual([]);
+  });
+
+  it('blocks a direct IP, the metadata address, and an allowed address on another port', async () => {
+    expect((await host.exec(A, connect(NET.otherSite, 80))).stdout.trim()).not.toBe('connected');
+    expect((await host.exec(A, connect(NET.metadata, 80))).stdout.trim()).not.toBe('connected');
+    expect((await host.exec(A, connect(NET.allowedSite, 8080))).stdout.trim()).not.toBe('connected');
+    expect(lab.seen().filter((s) => s.http === NET.otherSite || s.http === NET.metadata)).toEqual([]);
+  });
+
+  it('answers AAAA, TXT and HTTPS queries for an allowed name with nothing, without asking upstream', async () => {
+    for (const qtype of [28, 16, 65]) expect((await host.exec(A, dnsQuery('allowed.test', qtype))).stdout.trim()).toBe('rcode=0 answers=0');
+    expect(lab.seen().filter((s) => s.dns === 'allowed.test' && s.type !== 'A')).toEqual([]);
+  });
+
+  it('refuses random subdomains of an allowed name that is not a wildcard, without asking upstream', async () => {
+    const r = await host.exec(A, dnsQuery('x7f3k9q2m1.allowed.test', 1));
+    expect(r.stdout.trim()).toBe('rcode=3 answers=0');
+    expect(lab.seen().filter((s) => s.dns?.endsWith('.allowed.test'))).toEqual([]);
+  });
+
+  it('drops queries to another resolver and any other UDP (no QUIC)', async () => {
+    expect((await host.exec(A, dnsQuery('other.test', 1, NET.dns))).stdout.trim()).toBe('TimeoutError');
+    await host.exec(A, `import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(3): s.sendto(b'quic', ('${NET.allowedSite}', 443))`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lab.seen().filter((s) => s.dns === 'other.test' || s.udp)).toEqual([]);
+  });
+
+  it('drops an allowed name whose answer points into the deny floor (rebinding)', async () => {
+    const r = await host.exec(A, dnsQuery('rebind.test', 1));
+    expect(r.stdout.trim()).toBe('rcode=0 answers=0');
+    expect((await host.exec(A, connect('10.1.2.3', 80))).stdout.trim()).not.toBe('connected');
+  });
+
+  it('has no IPv6 way out and no raw sockets', async () => {
+    const v6 = await host.exec(A, `import socket\ntry:\n  socket.create_connection(('2001:db8::10', 80), timeout=2); print('connected')\nexcept Exception as e:\n  print(type(e).__name__)`);
+    expect(v6.stdout.trim()).not.toBe('connected');
+    const raw = await host.exec(A, `import socket\ntry:\n  socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); print('raw')\nexcept Exception as e:\n  print(type(e).__name__)`);
+    expect(raw.stdout.trim()).toBe('PermissionError');
+  });
+
+  it('cannot reach the host itself: not its uplink address, not its gateway but for DNS', async () => {
+    expect((await host.exec(A, connect(NET.hostUplink, 22))).stdout.trim()).not.toBe('connected');
+    const gw = (await host.exec(A, "print(open('/etc/resolv.conf').read().split('nameserver ')[1].split()[0])")).stdout.trim();
+    expect((await host.exec(A, connect(gw, 22))).stdout.trim()).not.toBe('connected');
+    expect((await host.exec(A, connect(gw, 53))).stdout.trim()).toBe('connected');
+  });
+
+  it('records every decision, aggregated with counts', async () => {
+    // Decisions arrive once per window (1 s here).
+    await new Promise((r) => setTimeout(r, 2500));
+    const d = host.decisions();
+    const has = (m: Partial<NetworkDecision>) => {
+      const found = d.some((x) => Object.entries(m).every(([k, v]) => (x as Record<string, unknown>)[k] === v));
+      if (!found) console.error('missing decision', JSON.stringify(m), JSON.stringify(d, null, 0));
+      return found;
+    };
+    expect(has({ sandboxId: A, kind: 'dns', verdict: 'allowed', name: 'allowed.test', queryType: 'A', rule: 'allowed.test' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'other.test', reason: 'not_allowed' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'allowed.test', queryType: 'TXT', reason: 'query_type' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'rebind.test', reason: 'rebinding' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', destination: NET.allowedSite, port: 80, protocol: 'tcp', rule: 'allowed.test' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.otherSite, port: 80, reason: 'rule' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.metadata, port: 80, reason: 'floor' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.allowedSite, port: 8080, reason: 'rule' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.dns, port: 53, protocol: 'udp', reason: 'protocol' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.allowedSite, port: 443, protocol: 'udp', reason: 'protocol' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.hostUplink, port: 22, reason: 'host' })).toBe(true);
+    // Three UDP datagrams to one place are one decision with a count.
+    const quic = d.filter((x) => x.destination === NET.allowedSite && x.port === 443 && x.protocol === 'udp');
+    expect(quic.reduce((n, x) => n + x.count, 0)).toBeGreaterThanOrEqual(3);
+    expect(quic.length).toBeLessThan(3);
+  });
+});
+
+describe('other modes and sandboxes', () => {
+  it('open mode reaches any site but never the deny floor; one sandbox cannot reach another', async () => {
+    const B = `sbx-${randomBytes(10).toString('hex')}`;
+    await host.call('create', { id: B, spec: { mode: 'open' } });
+    try {
+      expect((await host.exec(B, connect(NET.otherSite, 80))).stdout.trim()).toBe('connected');
+      expect((await host.exec(B, connect(NET.metadata, 80))).stdout.trim()).not.toBe('connected');
+      const aAddress = (await host.exec(A, "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('203.0.113.10', 9)); print(s.getsockname()[0])")).stdout.trim();
+      expect(aAddress).toMatch(/^10\.250\./);
+      expect((await host.exec(B, connect(aAddress, 22))).stdout.trim()).not.toBe('connected');
+    } finally {
+      await host.call('destroy', { id: B });
+    }
+  });
+
+  it('a CIDR rule allows that network on its ports only, and a live change applies at once', async () => {
+    const C = `sbx-${randomBytes(10).toString('hex')}`;
+    await host.call('create', { id: C, spec: { allow: [{ cidr: `${NET.otherSite}/32`, ports: [80] }] } });
+    try {
+      expect((await host.exec(C, connect(NET.otherSite, 80))).stdout.trim()).toBe('connected');
+      expect((await host.exec(C, connect(NET.otherSite, 8080))).stdout.trim()).not.toBe('connected');
+      const started = Date.now();
+      await host.call('apply', { id: C, spec: { allow: [{ cidr: `${NET.otherSite}/32`, ports: [8080] }] } });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((await host.exec(C, connect(NET.otherSite, 8080))).stdout.trim()).toBe('connected');
+      expect((await host.exec(C, connect(NET.otherSite, 80))).stdout.trim()).not.toBe('connected');
+    } finally {
+      await host.call('destroy', { id: C });
+    }
+  });
+
+  it('mode none has no interface but loopback', async () => {
+    const D = `sbx-${randomBytes(10).toString('hex')}`;
+    await host.call('create', { id: D, spec: { mode: 'none' } });
+    try {
+      expect((await host.exec(D, 'import socket\nprint(sorted(n for _, n in socket.if_nameindex()))')).stdout.trim()).toBe("['lo']");
+    } finally {
+      await host.call('destroy', { id: D });
+    }
+  });
+
+  it('after an agent crash, the restarted agent removes the namespace and veth it left, and reports them', async () => {
+    const lab2 = await startNetLab(ZONE);
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-egress-'));
+    try {
+      const first = await startEgressHost(lab2.hostNs, stateDir);
+      const E = `sbx-${randomBytes(10).toString('hex')}`;
+      await first.call('create', { id: E, spec: {} });
+      expect(fs.existsSync(`/var/run/netns/${E}`)).toBe(true);
+      const exited = new Promise((r) => first.child.once('exit', r));
+      void first.call('crash').catch(() => undefined);
+      await exited;
+      const second = await startEgressHost(lab2.hostNs, stateDir);
+      expect(second.removed).toEqual([E]);
+      expect(fs.existsSync(`/var/run/netns/${E}`)).toBe(false);
+      expect(execFileSync('ip', ['-n', lab2.hostNs, '-o', 'link', 'show']).toString()).not.toMatch(/sbxv\d/);
+      await second.close();
+      expect(execFileSync('ip', ['netns', 'exec', lab2.hostNs, 'nft', 'list', 'tables']).toString()).not.toContain('sbx_agent');
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+      await lab2.stop();
+    }
+  }, 90_000);
+});
