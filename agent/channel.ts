@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { CHANNEL_PATH, CloseCode, MAX_MESSAGE_BYTES, agentMethods, controlMethods } from '../lib/wire/protocol';
+import { CHANNEL_PATH, CloseCode, MAX_MESSAGE_BYTES, agentMethods, controlMethods, type NetworkDecision } from '../lib/wire/protocol';
 import { RpcPeer } from '../lib/wire/rpc';
 import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
@@ -36,6 +36,9 @@ type Peer = RpcPeer<typeof agentMethods, typeof controlMethods>;
  * certificate, the CA pinned, reconnecting with backoff and jitter; sends heartbeats and renews its
  * certificate over the channel before it expires.
  */
+/** Decisions kept while the channel is down (a durable spool replaces this with the ledger work). */
+const MAX_PENDING_DECISIONS = 10_000;
+
 export class AgentChannel {
   private ws: WebSocket | null = null;
   private peer: Peer | null = null;
@@ -53,12 +56,33 @@ export class AgentChannel {
     private readonly log: Logger,
     private readonly sandboxes: SandboxManager,
     private readonly runtimeProblem: string | null,
+    private readonly egressProblem: string | null,
     /** What this process removed of an earlier run; told to the control plane once, on first connect. */
     private reconciled: string[] | null = null,
   ) {}
 
   start(): void {
     this.connect();
+  }
+
+  /** Egress decisions waiting for the channel (kept in memory, at most MAX_PENDING_DECISIONS). */
+  private pendingDecisions: NetworkDecision[] = [];
+
+  /** Sends egress decisions (of sandboxes this agent runs) to the control plane, which audits them. */
+  reportDecisions(decisions: NetworkDecision[]): void {
+    const known = decisions.flatMap((d) => {
+      const id = this.sandboxes.sandboxIdOf(d.sandboxId);
+      return id ? [{ ...d, sandboxId: id }] : [];
+    });
+    this.pendingDecisions.push(...known);
+    if (this.pendingDecisions.length > MAX_PENDING_DECISIONS) this.pendingDecisions.splice(0, this.pendingDecisions.length - MAX_PENDING_DECISIONS);
+    this.flushDecisions();
+  }
+
+  private flushDecisions(): void {
+    if (!this.peer || this.ws?.readyState !== WebSocket.OPEN || this.pendingDecisions.length === 0) return;
+    for (let i = 0; i < this.pendingDecisions.length; i += 500) this.peer.emit('network.decisions', { decisions: this.pendingDecisions.slice(i, i + 500) });
+    this.pendingDecisions = [];
   }
 
   stop(): Promise<number> {
@@ -110,6 +134,7 @@ export class AgentChannel {
         'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
         'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
+        'sandbox.network': ({ id, network }) => sandboxes.setNetwork(id, network),
         'sandbox.usage': async ({ id }) => sandboxes.usage(id),
         'files.write': (p) => receiveFile(peer, transfers, p, sandboxes),
         'files.read': (p) => sendFile(peer, transfers, p, sandboxes),
@@ -132,6 +157,7 @@ export class AgentChannel {
         peer.emit('agent.reconciled', { removed: this.reconciled });
         this.reconciled = null;
       }
+      this.flushDecisions();
       void this.heartbeat();
       this.scheduleRenewal(x509);
     });
@@ -172,8 +198,8 @@ export class AgentChannel {
         runscVersion: runsc,
         kernel: kernel(),
         platform: `${process.platform}/${process.arch}`,
-        capacity: capacity(this.config.sandboxSlots),
-        health: health(runsc, this.runtimeProblem),
+        capacity: capacity(this.config.sandboxSlots, this.sandboxes.enforcesEgress),
+        health: health(runsc, this.runtimeProblem, this.egressProblem),
         sandboxes: this.sandboxes.count,
         certificateNotAfter: new Date(x509.validTo).toISOString(),
       });

@@ -7,6 +7,24 @@ const ConfigSchema = z.object({
   SBX_AGENT_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   SBX_AGENT_PLATFORM: z.enum(['systrap', 'ptrace'], { message: 'expected systrap or ptrace' }).default('systrap'),
   SBX_AGENT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Whether sandboxes on this host may have a network (allowlisted egress); off: no interface at all. */
+  SBX_AGENT_EGRESS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+  SBX_AGENT_NETWORK_POOL: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-8])$/, 'expected an IPv4 network from /16 to /28, e.g. 10.250.0.0/16')
+    .default('10.250.0.0/16'),
+  /** The resolver the agent asks for allowed names (ip or ip:port); by default the host's first nameserver. */
+  SBX_AGENT_DNS_UPSTREAM: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'expected an IPv4 address, optionally with :port')
+    .optional(),
+  /** Networks no sandbox may reach besides the built-in deny floor (comma-separated CIDRs). */
+  SBX_AGENT_DENY_EXTRA: z
+    .string()
+    .regex(/^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2})?(,\d{1,3}(\.\d{1,3}){3}\/\d{1,2})*$/, 'expected comma-separated IPv4 CIDRs')
+    .default(''),
+  /** Egress decisions are aggregated over this window before they are sent (and audited). */
+  SBX_AGENT_EGRESS_AUDIT_SECONDS: z.coerce.number().int().min(1).max(300).default(60),
 });
 
 export type AgentConfig = {
@@ -17,6 +35,13 @@ export type AgentConfig = {
   /** Started sandboxes of the default size kept ready on this host. */
   warmPool: number;
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
+  egress: {
+    enabled: boolean;
+    pool: string;
+    upstream: { host: string; port: number } | null;
+    extraFloor: string[];
+    auditWindowSeconds: number;
+  };
 };
 
 /** Parses the agent's environment once; a bad value names the variable and what it expects. */
@@ -34,6 +59,15 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     platform: r.data.SBX_AGENT_PLATFORM,
     warmPool: r.data.SBX_AGENT_WARM_POOL,
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
+    egress: {
+      enabled: r.data.SBX_AGENT_EGRESS === 'on',
+      pool: r.data.SBX_AGENT_NETWORK_POOL,
+      upstream: r.data.SBX_AGENT_DNS_UPSTREAM
+        ? { host: r.data.SBX_AGENT_DNS_UPSTREAM.split(':')[0] ?? '', port: Number(r.data.SBX_AGENT_DNS_UPSTREAM.split(':')[1] ?? 53) }
+        : null,
+      extraFloor: r.data.SBX_AGENT_DENY_EXTRA.split(',').filter((c) => c.length > 0),
+      auditWindowSeconds: r.data.SBX_AGENT_EGRESS_AUDIT_SECONDS,
+    },
   };
 }
 

@@ -12,18 +12,24 @@ export function runscVersion(): Promise<string | null> {
   });
 }
 
-export function capacity(slots: number | undefined): Capacity {
+export function capacity(slots: number | undefined, egress: boolean): Capacity {
   const memoryMiB = Math.floor(os.totalmem() / 1024 / 1024);
   // Without a setting, allow one sandbox per 256 MiB of memory.
-  return { cpus: os.cpus().length, memoryMiB, sandboxSlots: slots ?? Math.max(1, Math.floor(memoryMiB / 256)) };
+  return { cpus: os.cpus().length, memoryMiB, sandboxSlots: slots ?? Math.max(1, Math.floor(memoryMiB / 256)), egress };
 }
 
 /** Health as the agent sees it: without runsc it cannot run sandboxes and says how to fix that. */
-export function health(runsc: string | null, runtimeProblem: string | null = null): Health {
+/**
+ * The host's health. A runtime problem makes it degraded (no sandboxes are placed here); an
+ * egress problem is reported but leaves it ok: it still runs sandboxes without a network.
+ */
+export function health(runsc: string | null, runtimeProblem: string | null = null, egressProblem: string | null = null): Health {
   const problems: string[] = [];
   if (!runsc) problems.push('runsc is not installed: apt-get install -t bookworm-backports runsc');
   else if (runtimeProblem) problems.push(runtimeProblem);
-  return { status: problems.length ? 'degraded' : 'ok', problems };
+  const degraded = problems.length > 0;
+  if (egressProblem) problems.push(egressProblem);
+  return { status: degraded ? 'degraded' : 'ok', problems };
 }
 
 export function kernel(): string {

@@ -11,6 +11,8 @@ import { enroll } from './enroll';
 import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
 import { RunscRuntime } from './runtime/runsc-runtime';
 import { SandboxManager } from './sandboxes/manager';
+import { openEgress } from './network/open-egress';
+import type { NetworkDecision } from '../lib/wire/protocol';
 import { agentFiles, loadIdentity } from './state';
 
 const USAGE = 'usage: sbx-agent join --url https://HOST:8443 --token TOKEN [--hostname NAME]\n       sbx-agent run';
@@ -68,12 +70,20 @@ async function main(): Promise<number> {
       problem = (error as Error).message;
       log.error({ problem }, 'sandboxes are refused on this host');
     }
+    // Sandboxes with a network run only where their rules can be enforced: if the enforcer cannot
+    // start, this host reports it and takes no sandbox with a network.
+    let report: (d: NetworkDecision[]) => void = () => undefined;
+    const egress = runtime ? await openEgress(config, [identity.consoleUrl, identity.gatewayUrl], (d) => report(d)) : { enforcer: null, removed: [], problem: null };
+    if (egress.problem) log.error({ problem: egress.problem }, 'sandboxes with a network are refused on this host');
+    if (egress.removed.length > 0) log.warn({ removed: egress.removed }, 'removed sandbox networks left over from an earlier run');
+    removed = [...new Set([...removed, ...egress.removed])];
     const pool = config.warmPool > 0 ? { size: config.warmPool, image: DEFAULT_SANDBOX_IMAGE, limits: DEFAULT_LIMITS } : null;
-    const sandboxes = new SandboxManager(runtime, problem, log, pool);
+    const sandboxes = new SandboxManager(runtime, problem, log, pool, egress.enforcer);
     sandboxes.fillPool();
     const sweeper = setInterval(() => void sandboxes.sweep().catch((err: unknown) => log.warn({ err }, 'sweep failed')), 5000);
     sweeper.unref();
-    const channel = new AgentChannel(identity, config, log, sandboxes, problem, removed);
+    const channel = new AgentChannel(identity, config, log, sandboxes, problem, egress.problem, removed);
+    report = (d) => channel.reportDecisions(d);
     const stop = () => void sandboxes.stopAll().finally(() => void channel.stop());
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -82,6 +92,7 @@ async function main(): Promise<number> {
     const code = await channel.done;
     // Whatever ended the agent (a stop, a revocation, an expired certificate), its sandboxes end with it.
     await sandboxes.stopAll();
+    await egress.enforcer?.close();
     return code;
   }
   console.error(USAGE);

@@ -1,11 +1,22 @@
 import { z } from 'zod';
+import { NetworkSpec } from '../lib/api/network';
 import { CommandView, SandboxView, type CreateSandboxBody } from '../lib/api/sandboxes';
 import { SbxClient, type ClientOptions } from './client';
 import { CommandHandle, followCommand, type ExecResult, type OutputCallbacks } from './command';
 import { SandboxFiles } from './files';
 
+/**
+ * A sandbox's network: `{ mode: 'none' }` (no interface), `{ allow: [...] }` (the default mode,
+ * `allowlist`: domains such as `pypi.org` or `*.pythonhosted.org` and IPv4 CIDRs, each with its
+ * TCP ports, 443 unless given), or `{ mode: 'open' }` where an admin allows it.
+ */
+export type NetworkOptions = z.input<typeof NetworkSpec>;
+
 /** Options of {@link Sandbox.create}; every limit has a default. */
-export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'hostLabels' | 'env' | 'metadata'>>;
+export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'hostLabels' | 'env' | 'metadata'>> & {
+  /** Egress: nothing by default (an empty allowlist). */
+  network?: NetworkOptions;
+};
 
 /** Options of {@link Sandbox.exec}. */
 export type ExecOptions = OutputCallbacks & {
@@ -94,6 +105,14 @@ export class Sandbox {
   async command(commandId: string): Promise<CommandHandle> {
     const { command } = await this.client.request('GET', `/sandboxes/${this.id}/commands/${encodeURIComponent(commandId)}`, z.object({ command: CommandView }));
     return new CommandHandle(this.client, command);
+  }
+
+  /**
+   * Replaces the sandbox's egress rules while it runs; they apply at once (connections already
+   * open go on). Resolves with what the appliance now holds.
+   */
+  async setNetwork(network: NetworkOptions): Promise<SandboxView> {
+    return (await this.client.request('PUT', `/sandboxes/${this.id}/network`, One, network)).sandbox;
   }
 
   /** Kills the sandbox now; it is kept, stopped, for the record. */

@@ -94,7 +94,11 @@ export class RunscRuntime implements SandboxRuntime {
     this.creating.add(spec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     const resolvConf = spec.network ? path.join(bundle, 'resolv.conf') : undefined;
-    if (resolvConf && spec.network) fs.writeFileSync(resolvConf, `nameserver ${spec.network.nameserver}\noptions timeout:2 attempts:2\n`, { mode: 0o644 });
+    if (resolvConf && spec.network) {
+      fs.writeFileSync(resolvConf, `nameserver ${spec.network.nameserver}\noptions timeout:2 attempts:2\n`);
+      // Readable by the sandbox's user whatever the agent's umask (the control plane's is 077).
+      fs.chmodSync(resolvConf, 0o644);
+    }
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.image, resolvConf)), { mode: 0o600 });
     const network = spec.network ? '--network=sandbox' : '--network=none';
     const r = await this.run([network, 'run', '--detach', '--bundle', bundle, spec.id], 30_000, path.join(bundle, 'runsc.log'), spec.network !== undefined);

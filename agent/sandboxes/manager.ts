@@ -8,6 +8,14 @@ import { RpcError } from '../../lib/wire/rpc';
 import { RuntimeError, type SandboxRuntime } from '../runtime/types';
 import { SandboxFiles } from './files';
 import { longTimeout, type LongTimer } from './long-timer';
+import { DEFAULT_NETWORK, type NetworkSpec } from '../../lib/api/network';
+
+/** What the manager needs of the network enforcer (agent/network/enforcer.ts). */
+export type SandboxNetworks = {
+  attach(runtimeId: string, spec: NetworkSpec): Promise<{ netnsPath: string; nameserver: string }>;
+  apply(runtimeId: string, spec: NetworkSpec): Promise<void>;
+  detach(runtimeId: string): Promise<void>;
+};
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
 type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
@@ -20,6 +28,8 @@ type Live = {
   running: number;
   idleMs: number | null;
   idle: LongTimer | null;
+  /** Whether it has an interface (a namespace, rules and a resolver of its own). */
+  networked: boolean;
 };
 
 export type PoolConfig = { size: number; image: string; limits: SandboxLimits };
@@ -50,6 +60,7 @@ export class SandboxManager {
     private readonly runtimeProblem: string | null,
     private readonly log: Logger,
     private readonly poolConfig: PoolConfig | null = null,
+    private readonly networks: SandboxNetworks | null = null,
   ) {
     this.files = runtime ? new SandboxFiles(runtime) : null;
   }
@@ -71,6 +82,11 @@ export class SandboxManager {
     return this.live.size;
   }
 
+  /** Whether sandboxes here may have a network (the enforcer is up). */
+  get enforcesEgress(): boolean {
+    return this.networks !== null;
+  }
+
   get warm(): number {
     return this.pool.length;
   }
@@ -88,7 +104,8 @@ export class SandboxManager {
       while (!this.stopping && this.pool.length < cfg.size) {
         const id = newSandboxId();
         try {
-          await this.rt().create({ id, image: cfg.image, ...cfg.limits, env: {} }, { waitForServer: true });
+          // With egress on, pooled sandboxes have a network with nothing allowed until handed out.
+          await this.start({ id, image: cfg.image, ...cfg.limits, env: {} }, this.networks ? DEFAULT_NETWORK : null, true);
           this.pool.push(id);
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, 'could not fill the warm pool');
@@ -98,22 +115,40 @@ export class SandboxManager {
     })().finally(() => (this.filling = null));
   }
 
+  /** Starts a runtime sandbox, with its network first when it has one; nothing is left if either fails. */
+  private async start(spec: Parameters<SandboxRuntime['create']>[0], network: NetworkSpec | null, waitForServer = false): Promise<void> {
+    const net = network && this.networks ? await this.networks.attach(spec.id, network) : undefined;
+    try {
+      await this.rt().create({ ...spec, ...(net ? { network: net } : {}) }, { waitForServer });
+    } catch (error) {
+      if (net) await this.networks?.detach(spec.id);
+      throw error;
+    }
+  }
+
   async create(p: CreateParams): Promise<{ startedAt: string; startMs: number }> {
-    const rt = this.rt();
+    this.rt();
     const t0 = performance.now();
     const cfg = this.poolConfig;
+    const network = p.network ?? { mode: 'none' as const, allow: [] };
+    const networked = network.mode !== 'none' && this.networks !== null;
+    if (network.mode !== 'none' && !this.networks && (network.mode === 'open' || network.allow.length > 0)) {
+      throw new RpcError('no_capacity', 'this host does not enforce egress allowlists (SBX_AGENT_EGRESS=off), so it runs no sandbox with a network');
+    }
     let runtimeId: string | undefined;
-    if (cfg && poolKey(p.image, p.limits) === poolKey(cfg.image, cfg.limits)) runtimeId = this.pool.shift();
+    // Pooled sandboxes have a network exactly when egress is on here.
+    if (cfg && networked === (this.networks !== null) && poolKey(p.image, p.limits) === poolKey(cfg.image, cfg.limits)) runtimeId = this.pool.shift();
     if (runtimeId) {
+      if (networked) await this.networks?.apply(runtimeId, network);
       // The refill (a runsc start and its command server: CPU-heavy) yields a moment to the
       // first commands of the sandbox just handed out.
       setTimeout(() => this.fillPool(), POOL_REFILL_DELAY_MS).unref();
     } else {
       runtimeId = p.id;
-      await rt.create({ id: runtimeId, image: p.image, ...p.limits, env: p.env });
+      await this.start({ id: runtimeId, image: p.image, ...p.limits, env: p.env }, networked ? network : null);
     }
     const deadline = longTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
-    const live: Live = { runtimeId, env: p.env, deadline, running: 0, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null, idle: null };
+    const live: Live = { runtimeId, env: p.env, deadline, running: 0, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null, idle: null, networked };
     this.live.set(p.id, live);
     this.armIdle(p.id, live);
     return { startedAt: new Date().toISOString(), startMs: performance.now() - t0 };
@@ -209,6 +244,8 @@ export class SandboxManager {
     sandbox.idle?.clear();
     this.live.delete(id);
     await this.rt().destroy(sandbox.runtimeId);
+    // Off the request path, like the runtime's own tear-down.
+    if (sandbox.networked) void this.dropNetwork(sandbox.runtimeId);
     this.log.info({ sandbox: id, why }, 'sandbox stopped');
     if (why !== 'killed') this.onStopped(id, why);
     return { killed: true };
@@ -229,12 +266,38 @@ export class SandboxManager {
     }
   }
 
+  private async dropNetwork(runtimeId: string): Promise<void> {
+    await this.networks?.detach(runtimeId).catch((err: unknown) => this.log.warn({ err, runtimeId }, 'could not remove a sandbox network'));
+  }
+
+  /** Replaces a running sandbox's egress rules, live. */
+  async setNetwork(id: string, spec: NetworkSpec): Promise<{ applied: boolean }> {
+    const sandbox = this.live.get(id);
+    if (!sandbox) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
+    if (!sandbox.networked) {
+      if (spec.mode === 'none' || (spec.mode === 'allowlist' && spec.allow.length === 0)) return { applied: true };
+      throw new RpcError('invalid_argument', `sandbox ${id} was started without a network; its rules cannot open one`);
+    }
+    if (spec.mode === 'none') throw new RpcError('invalid_argument', `sandbox ${id} has a network; allow nothing instead of mode none`);
+    await this.networks?.apply(sandbox.runtimeId, spec);
+    return { applied: true };
+  }
+
+  /** The control plane's id of the sandbox behind a runtime id (null: a pooled sandbox, or gone). */
+  sandboxIdOf(runtimeId: string): string | null {
+    for (const [id, s] of this.live) if (s.runtimeId === runtimeId) return id;
+    return null;
+  }
+
   async stopAll(): Promise<void> {
     this.stopping = true;
     // A pooled sandbox being started now must land in the pool before the pool is emptied.
     await this.filling;
     for (const id of [...this.live.keys()]) await this.kill(id);
-    for (const id of this.pool.splice(0)) await this.rt().destroy(id);
+    for (const id of this.pool.splice(0)) {
+      await this.rt().destroy(id);
+      await this.dropNetwork(id);
+    }
     await this.runtime?.drain();
   }
 }

@@ -153,3 +153,16 @@ export function inCidrs(ip: string, cidrs: readonly string[]): boolean {
     return ((n & mask) >>> 0) === net.base;
   });
 }
+
+/**
+ * Reads the short form of a rule used by the CLI and the console: `pypi.org`, `*.example.com:443,80`,
+ * `203.0.113.0/24:8443` (ports after the last colon; 443 when none are given). The result still
+ * goes through {@link EgressRule} for validation.
+ */
+export function ruleFromShorthand(text: string): { domain?: string; cidr?: string; ports?: number[] } {
+  const m = /^(.*?)(?::([\d,]+))?$/.exec(text.trim());
+  const target = m?.[1] ?? '';
+  const ports = m?.[2] ? m[2].split(',').filter(Boolean).map(Number) : undefined;
+  const isCidr = /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(target);
+  return { ...(isCidr ? { cidr: target } : { domain: target }), ...(ports ? { ports } : {}) };
+}

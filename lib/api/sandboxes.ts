@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExecOutcome, SandboxId } from '../wire/protocol';
+import { NetworkSpec } from './network';
 
 export const DEFAULT_SANDBOX_IMAGE = 'debian-host';
 
@@ -28,8 +29,14 @@ export const CreateSandboxBody = z.strictObject({
   hostLabels: z.record(z.string().max(63), z.string().max(63)).default({}),
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   metadata: z.record(z.string().max(64), z.string().max(256)).default({}),
+  /** Its network; by default an allowlist with nothing in it (no egress). `open` needs an admin's consent in Settings. */
+  network: NetworkSpec.default({ mode: 'allowlist', allow: [] }),
 });
 export type CreateSandboxBody = z.infer<typeof CreateSandboxBody>;
+
+/** `PUT /api/v1/sandboxes/{id}/network`: the running sandbox's new network rules (applied live). */
+export const SetNetworkBody = NetworkSpec;
+export type SetNetworkBody = z.infer<typeof SetNetworkBody>;
 
 export const SandboxState = z.enum(['starting', 'running', 'stopped', 'expired', 'failed']);
 
@@ -45,6 +52,7 @@ export const SandboxView = z.object({
   state: SandboxState,
   stateReason: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
+  network: NetworkSpec,
   createdAt: z.string(),
   deadlineAt: z.string(),
   endedAt: z.string().nullable(),

@@ -10,6 +10,8 @@ export const Settings = z.strictObject({
   signInBanner: z.string().trim().max(2000, 'expected at most 2000 characters'),
   /** The longest a sandbox may be asked to live (its timeout); there is no cap beyond the one set here. */
   sandboxMaxLifetimeHours: z.number().int('expected whole hours').min(1, 'expected at least 1 hour').max(MAX_LIFETIME_HOURS, `expected at most ${MAX_LIFETIME_HOURS} hours (a year)`),
+  /** Whether sandboxes may use network mode `open` (anywhere but the deny floor). */
+  egressOpenAllowed: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS: Settings = {
   organizationName: 'Your organisation',
   signInBanner: 'Authorised use only. Activity on this system is recorded.',
   sandboxMaxLifetimeHours: 24,
+  egressOpenAllowed: false,
 };
 
 export const UpdateSettingsBody = Settings.partial();

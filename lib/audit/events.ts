@@ -107,7 +107,17 @@ export const AuditAction = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('sandbox.create'),
-    details: z.object({ host: z.string(), image: z.string(), cpus: z.number(), memoryMiB: z.number(), pids: z.number(), diskMiB: z.number(), timeoutSeconds: z.number(), envNames: z.array(z.string()) }),
+    details: z.object({
+      host: z.string(),
+      image: z.string(),
+      cpus: z.number(),
+      memoryMiB: z.number(),
+      pids: z.number(),
+      diskMiB: z.number(),
+      timeoutSeconds: z.number(),
+      envNames: z.array(z.string()),
+      network: z.unknown().optional(),
+    }),
   }),
   z.object({ action: z.literal('sandbox.start'), details: z.object({ startMs: z.number() }) }),
   z.object({
@@ -137,6 +147,29 @@ export const AuditAction = z.discriminatedUnion('action', [
       sha256: z.string().optional(),
       recursive: z.boolean().optional(),
       error: z.string().optional(),
+    }),
+  }),
+  z.object({
+    action: z.literal('sandbox.network'),
+    details: z.object({ before: z.unknown(), after: z.unknown() }),
+  }),
+  z.object({
+    /** An egress decision of a host agent (aggregated: `count` alike between firstAt and lastAt). */
+    action: z.literal('sandbox.egress'),
+    details: z.object({
+      kind: z.enum(['dns', 'connection']),
+      verdict: z.enum(['allowed', 'denied']),
+      reason: z.string(),
+      name: z.string().optional(),
+      queryType: z.string().optional(),
+      destination: z.string().optional(),
+      port: z.number().int().optional(),
+      protocol: z.string().optional(),
+      rule: z.string().optional(),
+      addresses: z.array(z.string()).optional(),
+      count: z.number().int(),
+      firstAt: z.string(),
+      lastAt: z.string(),
     }),
   }),
   z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NetworkSpec } from '../api/network';
 
 /**
  * The agent channel's wire protocol: JSON messages over one WebSocket per agent, inside mutual
@@ -15,6 +16,8 @@ export const Capacity = z.object({
   cpus: z.number().int().positive(),
   memoryMiB: z.number().int().positive(),
   sandboxSlots: z.number().int().nonnegative(),
+  /** Whether this host enforces egress allowlists (sandboxes with a network may be placed here). */
+  egress: z.boolean().default(false),
 });
 export type Capacity = z.infer<typeof Capacity>;
 
@@ -134,6 +137,8 @@ export const controlMethods = {
       env: z.record(z.string(), z.string()),
       timeoutSeconds: z.number().int().positive(),
       idleTimeoutSeconds: z.number().int().positive().optional(),
+      /** Absent: no network (an agent of an earlier version). */
+      network: NetworkSpec.optional(),
     }),
     result: z.object({ startedAt: z.iso.datetime(), startMs: z.number() }),
   },
@@ -152,6 +157,8 @@ export const controlMethods = {
   /** Kills one running command (a background command, or one whose caller gave up). */
   'sandbox.exec.kill': { params: z.object({ id: SandboxId, execId: z.string().max(64) }), result: z.object({ killed: z.boolean() }) },
   'sandbox.kill': { params: z.object({ id: SandboxId }), result: z.object({ killed: z.boolean() }) },
+  /** Replaces a running sandbox's egress rules (live, one nftables transaction). */
+  'sandbox.network': { params: z.object({ id: SandboxId, network: NetworkSpec }), result: z.object({ applied: z.boolean() }) },
   'sandbox.usage': { params: z.object({ id: SandboxId }), result: SandboxUsage },
   /** Receives the bytes of `transferId` (transfer.* events) into `path`; replaces the file only once all arrived. */
   'files.write': { params: z.object({ id: SandboxId, transferId: z.string().max(64), path: SandboxPath }), result: FileDigest },

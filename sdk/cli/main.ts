@@ -8,7 +8,7 @@ import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
 import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
-import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList } from './commands/sandbox';
+import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList, sandboxNetwork } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
   'host list': hostList,
@@ -17,6 +17,7 @@ const commands: Record<string, Command> = {
   'sandbox create': sandboxCreate,
   'sandbox list': sandboxList,
   'sandbox kill': sandboxKill,
+  'sandbox network': sandboxNetwork,
   exec: execCommand,
   'command wait': commandWait,
   'command kill': commandKill,

@@ -17,7 +17,8 @@ type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
  * unrecorded), asks the host's agent to start it over the channel, and records the outcome.
  */
 export async function createSandbox(deps: Deps, caller: Principal, body: CreateSandboxBody, meta: RequestMeta): Promise<SandboxView> {
-  const maxSeconds = (await getSettings(deps)).sandboxMaxLifetimeHours * 3600;
+  const settings = await getSettings(deps);
+  const maxSeconds = settings.sandboxMaxLifetimeHours * 3600;
   if (body.timeoutSeconds > maxSeconds) {
     throw new AppError(
       'invalid_argument',
@@ -25,7 +26,11 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
       'timeoutSeconds',
     );
   }
-  const host = await pickHost(deps, body.hostLabels);
+  if (body.network.mode === 'open' && !settings.egressOpenAllowed) {
+    throw new AppError('permission_denied', 'network.mode: "open" is not allowed on this appliance (an admin can allow it in Settings); list the domains and networks the sandbox needs instead.', 'network.mode');
+  }
+  // An empty allowlist needs no enforcement: a host without egress runs it with no interface at all.
+  const host = await pickHost(deps, body.hostLabels, { egress: body.network.mode === 'open' || (body.network.mode === 'allowlist' && body.network.allow.length > 0) });
   const id = newSandboxId();
   const now = new Date();
   const target = { type: 'sandbox' as const, id, name: body.image };
@@ -33,14 +38,14 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     await tx.sandbox.create({
       data: {
         id, agentId: host.id, ownerId: caller.userId, ownerName: caller.username, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB,
-        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), state: 'starting',
+        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), network: JSON.stringify(body.network), state: 'starting',
         createdAt: now, deadlineAt: new Date(now.getTime() + body.timeoutSeconds * 1000),
       },
     });
     await record(
       auditEvent(meta, {
         action: 'sandbox.create',
-        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env) },
+        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env), network: body.network },
       }, target),
     );
   });
@@ -49,7 +54,7 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     const started = await deps.agents.call(
       host.id,
       'sandbox.create',
-      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds, idleTimeoutSeconds: body.idleTimeoutSeconds },
+      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds, idleTimeoutSeconds: body.idleTimeoutSeconds, network: body.network },
       60_000,
     );
     const row = await audited(deps, async (tx, record) => {

@@ -1,4 +1,5 @@
 import { SandboxState, type SandboxView } from '../../lib/api/sandboxes';
+import { NetworkSpec } from '../../lib/api/network';
 import { AppError } from '../../lib/errors';
 import { can } from '../../lib/roles';
 import type { Principal } from '../auth/principal';
@@ -18,6 +19,7 @@ export function toSandboxView(s: Sandbox): SandboxView {
     state: SandboxState.parse(s.state),
     stateReason: s.stateReason,
     metadata: JSON.parse(s.metadata) as Record<string, string>,
+    network: NetworkSpec.parse(JSON.parse(s.network)),
     createdAt: s.createdAt.toISOString(),
     deadlineAt: s.deadlineAt.toISOString(),
     endedAt: s.endedAt?.toISOString() ?? null,

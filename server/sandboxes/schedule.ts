@@ -4,11 +4,13 @@ import type { ServerContext } from '../context';
 
 /**
  * Places a sandbox on a connected, unrevoked, healthy host with a free slot that carries every
- * label asked for: the least loaded one (running sandboxes over slots).
+ * label asked for (and, for a sandbox with egress, enforces egress rules): the least loaded one
+ * (running sandboxes over slots).
  */
 export async function pickHost(
   deps: Pick<ServerContext, 'db' | 'agents'>,
   labels: Record<string, string> = {},
+  needs: { egress?: boolean } = {},
 ): Promise<{ id: string; hostname: string }> {
   const connected = deps.agents.connectedIds();
   if (connected.length === 0) throw new AppError('no_capacity', 'No host is connected: add a host on the Hosts page, or start one.');
@@ -25,14 +27,19 @@ export async function pickHost(
   const candidates = agents
     .map((a) => {
       const health = a.health ? Health.safeParse(JSON.parse(a.health)) : null;
-      const slots = a.capacity ? (JSON.parse(a.capacity) as { sandboxSlots?: number }).sandboxSlots ?? 0 : 0;
-      return { a, ok: health?.success === true && health.data.status === 'ok', slots, load: (running.get(a.id) ?? 0) / Math.max(1, slots), used: running.get(a.id) ?? 0 };
+      const cap = a.capacity ? (JSON.parse(a.capacity) as { sandboxSlots?: number; egress?: boolean }) : {};
+      const slots = cap.sandboxSlots ?? 0;
+      const fits = !needs.egress || cap.egress === true;
+      return { a, ok: health?.success === true && health.data.status === 'ok' && fits, slots, load: (running.get(a.id) ?? 0) / Math.max(1, slots), used: running.get(a.id) ?? 0 };
     })
     .filter((c) => c.ok && c.used < c.slots)
     .sort((x, y) => x.load - y.load);
   const best = candidates[0];
   if (!best) {
-    const reasons = agents.map((a) => `${a.hostname}: ${a.health ? (JSON.parse(a.health) as { problems?: string[] }).problems?.join('; ') || 'full' : 'no heartbeat yet'}`);
+    const reasons = agents.map((a) => {
+      if (needs.egress && !(a.capacity && (JSON.parse(a.capacity) as { egress?: boolean }).egress)) return `${a.hostname}: does not enforce egress rules`;
+      return `${a.hostname}: ${a.health ? (JSON.parse(a.health) as { problems?: string[] }).problems?.join('; ') || 'full' : 'no heartbeat yet'}`;
+    });
     throw new AppError('no_capacity', `No host has capacity for a sandbox (${reasons.join(', ') || 'none connected'}).`);
   }
   return { id: best.a.id, hostname: best.a.hostname };

@@ -23,7 +23,7 @@ export function runAgent(stateDir: string, args: string[], env: Record<string, s
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agent/main.ts'), ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_AGENT_STATE_DIR: stateDir, SBX_AGENT_HEARTBEAT_SECONDS: '1', SBX_AGENT_WARM_POOL: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_AGENT_STATE_DIR: stateDir, SBX_AGENT_HEARTBEAT_SECONDS: '1', SBX_AGENT_WARM_POOL: '0', SBX_AGENT_EGRESS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

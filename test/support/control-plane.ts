@@ -11,6 +11,8 @@ export type Bootstrap = { consoleUrl: string; caCertificate: string; username: s
 
 export type ControlPlane = {
   url: string;
+  /** The address tests reach its console at. */
+  host: string;
   port: number;
   gatewayPort: number;
   dataDir: string;
@@ -34,7 +36,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs the real control plane (`node --import tsx server/main.ts`) on a free port with its own data dir. */
-export async function startControlPlane(env: Record<string, string> = {}, dataDir?: string): Promise<ControlPlane> {
+export async function startControlPlane(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  /** Run it in this network namespace, reached by the tests at `host` (default: loopback here). */
+  where: { netns?: string; host?: string } = {},
+): Promise<ControlPlane> {
   const port = await freePort();
   const gatewayPort = await freePort();
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-cp-'));
@@ -43,19 +50,28 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
   const launch = async () => {
     // Output accumulates across restarts; each launch waits for its own start-up line.
     const from = out.length;
-    child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const argv = [process.execPath, '--import', 'tsx', 'server/main.ts'];
+    const [cmd, ...args] = where.netns ? ['nsenter', `--net=/var/run/netns/${where.netns}`, ...argv] : argv;
+    child = spawn(cmd as string, args, {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
         SBX_DATA_DIR: dir,
-        SBX_CONSOLE_HOST: '127.0.0.1',
+        // In a test namespace of its own it listens on all of that namespace's addresses (its
+        // local agent enrols over loopback, the test comes over the lab's link).
+        SBX_CONSOLE_HOST: where.netns ? '0.0.0.0' : (where.host ?? '127.0.0.1'),
+        // Reached at another address, the console's certificate must name it.
+        ...(where.host ? { SBX_PUBLIC_URL: `https://${where.host}:${port}` } : {}),
         SBX_CONSOLE_PORT: String(port),
         SBX_AGENT_GATEWAY_HOST: '127.0.0.1',
         SBX_AGENT_GATEWAY_PORT: String(gatewayPort),
         SBX_AGENT_GATEWAY_URL: `wss://127.0.0.1:${gatewayPort}`,
         SBX_LOCAL_AGENT: 'false',
         SBX_LOG_LEVEL: 'warn',
+        // A local agent here runs in this machine's own network namespace: no sandbox networks
+        // (egress is tested with an agent in a test internet of its own, test/support/netlab.ts).
+        SBX_AGENT_EGRESS: 'off',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,6 +104,7 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
     });
   return {
     url: `https://localhost:${port}`,
+    host: where.host ?? '127.0.0.1',
     port,
     gatewayPort,
     dataDir: dir,
@@ -110,7 +127,7 @@ export async function startControlPlane(env: Record<string, string> = {}, dataDi
 export type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: unknown; text: string };
 
 /** An HTTPS client that trusts only the appliance's CA, so every call is a real verified TLS 1.3 handshake. */
-export function client(cp: Pick<ControlPlane, 'port' | 'ca'>) {
+export function client(cp: Pick<ControlPlane, 'port' | 'ca'> & { host?: string }) {
   let cookie: string | null = null;
   let csrf: string | null = null;
   const call = (
@@ -128,7 +145,7 @@ export function client(cp: Pick<ControlPlane, 'port' | 'ca'>) {
       const req = https.request(
         // A fresh connection per call (agent: false): every call is a full handshake, and no test
         // depends on whether a kept-alive socket is still open.
-        { host: '127.0.0.1', servername: 'localhost', port: cp.port, path: urlPath, method, headers, ca: cp.ca, minVersion: 'TLSv1.3', agent: false },
+        { host: cp.host ?? '127.0.0.1', servername: 'localhost', port: cp.port, path: urlPath, method, headers, ca: cp.ca, minVersion: 'TLSv1.3', agent: false },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));

@@ -23,6 +23,11 @@ export type Seen = { dns?: string; type?: string; http?: string; host?: string |
 export type NetLab = {
   /** The namespace the agent under test runs in; its only uplink is the test internet. */
   hostNs: string;
+  /**
+   * A point-to-point link from this machine's namespace to `host`, for the test to reach a control
+   * plane running there (the agent puts the link's network in its deny floor).
+   */
+  mgmt: { host: string; root: string; cidr: string };
   internetNs: string;
   seen: () => Seen[];
   stop: () => Promise<void>;
@@ -56,6 +61,13 @@ async function populate(zone: Record<string, string[]>, tag: string, internetNs:
   n(hostNs, 'addr', 'add', `${NET.hostUplink}/30`, 'dev', `sbxtu${tag}`);
   n(hostNs, 'link', 'set', `sbxtu${tag}`, 'up');
   n(hostNs, 'route', 'add', 'default', 'via', NET.internetSide);
+  const third = parseInt(tag.slice(0, 2), 16);
+  const mgmt = { root: `198.18.${third}.1`, host: `198.18.${third}.2`, cidr: `198.18.${third}.0/30` };
+  ip('link', 'add', `sbxtm${tag}`, 'type', 'veth', 'peer', 'name', `sbxtn${tag}`, 'netns', hostNs);
+  ip('addr', 'add', `${mgmt.root}/30`, 'dev', `sbxtm${tag}`);
+  ip('link', 'set', `sbxtm${tag}`, 'up');
+  n(hostNs, 'addr', 'add', `${mgmt.host}/30`, 'dev', `sbxtn${tag}`);
+  n(hostNs, 'link', 'set', `sbxtn${tag}`, 'up');
   n(internetNs, 'link', 'set', 'lo', 'up');
   n(internetNs, 'addr', 'add', `${NET.internetSide}/30`, 'dev', `sbxti${tag}`);
   n(internetNs, 'link', 'set', `sbxti${tag}`, 'up');
@@ -80,6 +92,7 @@ async function populate(zone: Record<string, string[]>, tag: string, internetNs:
   return {
     hostNs,
     internetNs,
+    mgmt,
     seen: () =>
       out
         .split('\n')

@@ -1,4 +1,5 @@
 import { CreateSandboxBody } from '../../../lib/api/sandboxes';
+import { NetworkSpec, ruleFromShorthand } from '../../../lib/api/network';
 import os from 'node:os';
 import { Sandbox } from '../../sandbox';
 import type { ExecResult, OutputCallbacks } from '../../command';
@@ -12,23 +13,57 @@ function seconds(text: string): number {
   return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h']);
 }
 
+const NETWORK_FLAGS = { network: { type: 'string' }, allow: { type: 'string', multiple: true } } as const;
+
+/** `--network MODE` and repeated `--allow RULE` as a network spec (unparsed: the schema checks it). */
+function networkFrom(values: { network?: string; allow?: string[] }): object | undefined {
+  if (!values.network && !values.allow?.length) return undefined;
+  return { ...(values.network ? { mode: values.network } : {}), allow: (values.allow ?? []).map(ruleFromShorthand) };
+}
+
+/** The flag a schema issue is about (`--allow` for a rule's field, named by its position). */
+function flagOf(path: PropertyKey[]): string {
+  if (path[0] === 'network') return path[1] === 'allow' ? `--allow (rule ${Number(path[2]) + 1}${path[3] ? `, ${String(path[3])}` : ''})` : '--network';
+  return { memoryMiB: '--memory', cpus: '--cpus', timeoutSeconds: '--timeout', image: '--image' }[String(path[0])] ?? 'arguments';
+}
+
 export const sandboxCreate: Command = {
-  usage: 'sbx sandbox create [--image I] [--memory MiB] [--cpus N] [--timeout 10m] [--json]',
+  usage: 'sbx sandbox create [--image I] [--memory MiB] [--cpus N] [--timeout 10m] [--network none|allowlist|open] [--allow DOMAIN|CIDR[:PORTS]]... [--json]',
   async run(args, io) {
-    const { values } = parse(args, { image: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, timeout: { type: 'string' } });
+    const { values } = parse(args, { image: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, timeout: { type: 'string' }, ...NETWORK_FLAGS });
+    const network = networkFrom(values);
     const body = CreateSandboxBody.safeParse({
       ...(values.image ? { image: values.image } : {}),
       ...(values.memory ? { memoryMiB: Number(values.memory) } : {}),
       ...(values.cpus ? { cpus: Number(values.cpus) } : {}),
       ...(values.timeout ? { timeoutSeconds: seconds(values.timeout) } : {}),
+      ...(network ? { network } : {}),
     });
     if (!body.success) {
       const issue = body.error.issues[0];
-      const flag = { memoryMiB: '--memory', cpus: '--cpus', timeoutSeconds: '--timeout', image: '--image' }[String(issue?.path[0])] ?? 'arguments';
-      throw new UsageError(`${flag}: ${issue?.message}`);
+      throw new UsageError(`${flagOf(issue?.path ?? [])}: ${issue?.message}`);
     }
     const sandbox = await Sandbox.create({ ...body.data, ...clientOptions(values) });
     io.out(values.json ? JSON.stringify(sandbox.info, null, 2) : sandbox.id);
+  },
+};
+
+/** `sbx sandbox network ID --allow ...`: replaces a running sandbox's egress rules (live). */
+export const sandboxNetwork: Command = {
+  usage: 'sbx sandbox network ID [--network allowlist|open] [--allow DOMAIN|CIDR[:PORTS]]... [--json]',
+  async run(args, io) {
+    const { values, positionals } = parse(args, NETWORK_FLAGS);
+    if (positionals.length !== 1) throw new UsageError('expected exactly one sandbox id');
+    const spec = NetworkSpec.safeParse(networkFrom(values) ?? { allow: [] });
+    if (!spec.success) {
+      const issue = spec.error.issues[0];
+      throw new UsageError(`${flagOf(['network', ...(issue?.path ?? [])])}: ${issue?.message}`);
+    }
+    const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
+    const view = await sandbox.setNetwork(spec.data);
+    if (values.json) return io.out(JSON.stringify(view.network, null, 2));
+    const rules = view.network.allow.map((r) => `${r.domain ?? r.cidr}:${r.ports.join(',')}`);
+    io.out(`${sandbox.id}: ${view.network.mode}${rules.length ? ` ${rules.join(' ')}` : ' (nothing allowed)'}`);
   },
 };
 

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermissionDeniedError, Sandbox } from '../../sdk';
+import type { AuditPage } from '../../lib/api/audit';
+import { waitForLocalHost } from '../support/appliance';
+import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
+import { NET, startNetLab, type NetLab } from '../support/netlab';
+
+// The whole appliance (control plane and its local agent) runs in the lab's `host` namespace, whose
+// only uplink is the test internet; the test reaches the console over a link the agent denies to
+// sandboxes (see test/support/netlab.ts).
+let lab: NetLab;
+let cp: ControlPlane;
+let admin: Awaited<ReturnType<typeof adminClient>>;
+let opts: { url: string; apiKey: string; caFile: string };
+
+const fetch = (url: string) =>
+  `import urllib.request\ntry:\n  print(urllib.request.urlopen(${JSON.stringify(url)}, timeout=3).read().decode().strip())\nexcept Exception as e:\n  print(type(e).__name__)`;
+
+beforeAll(async () => {
+  lab = await startNetLab({ 'allowed.test': [NET.allowedSite], 'other.test': [NET.otherSite] });
+  const env = {
+    SBX_LOCAL_AGENT: 'true',
+    SBX_AGENT_EGRESS: 'on',
+    SBX_AGENT_DNS_UPSTREAM: NET.dns,
+    SBX_AGENT_DENY_EXTRA: lab.mgmt.cidr,
+    SBX_AGENT_EGRESS_AUDIT_SECONDS: '1',
+    SBX_AGENT_WARM_POOL: '1',
+  };
+  cp = await startControlPlane(env, undefined, { netns: lab.hostNs, host: lab.mgmt.host });
+  admin = await adminClient(cp);
+  await waitForLocalHost(admin).catch((e: unknown) => {
+    console.error(cp.output());
+    throw e;
+  });
+  const bootstrap = JSON.parse(fs.readFileSync(path.join(cp.dataDir, 'bootstrap.json'), 'utf8')) as { developerApiKey: string };
+  opts = { url: `https://${lab.mgmt.host}:${cp.port}`, apiKey: bootstrap.developerApiKey, caFile: path.join(cp.dataDir, 'pki', 'ca.crt') };
+}, 180_000);
+
+afterAll(async () => {
+  await cp?.stop();
+  // The agent removed every sandbox network with it.
+  if (lab) expect(execFileSync('ip', ['netns', 'list']).toString()).not.toMatch(/^sbx-[a-z0-9]{20}/m);
+  await lab?.stop();
+}, 60_000);
+
+describe('egress through the API, SDK and audit trail', () => {
+  it('a sandbox reaches what its allowlist names and nothing else; by default it reaches nothing', async () => {
+    const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }] } });
+    const plain = await Sandbox.create({ ...opts });
+    try {
+      expect(sandbox.info.network).toEqual({ mode: 'allowlist', allow: [{ domain: 'allowed.test', ports: [80], protocol: 'tcp' }] });
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');
+      expect((await plain.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe('URLError');
+    } finally {
+      await sandbox.kill();
+      await plain.kill();
+    }
+  });
+
+  it('a live change applies within a second, is audited with before and after, and decisions are audited', async () => {
+    const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }] } });
+    try {
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');
+      const started = Date.now();
+      const view = await sandbox.setNetwork({ allow: [{ domain: 'allowed.test', ports: [80] }, { domain: 'other.test', ports: [80] }] });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(view.network.allow.map((r) => r.domain)).toEqual(['allowed.test', 'other.test']);
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe(`site=${NET.otherSite} host=other.test`);
+
+      const change = ((await admin.get('/api/v1/audit?action=sandbox.network')).body as AuditPage).events.find((e) => e.target?.id === sandbox.id);
+      expect(change?.details).toMatchObject({ before: { allow: [{ domain: 'allowed.test' }] }, after: { allow: [{ domain: 'allowed.test' }, { domain: 'other.test' }] } });
+
+      let egress: AuditPage['events'] = [];
+      for (let i = 0; i < 40; i++) {
+        egress = ((await admin.get('/api/v1/audit?action=sandbox.egress&limit=200')).body as AuditPage).events.filter((e) => e.target?.id === sandbox.id);
+        if (egress.some((e) => (e.details as { kind?: string }).kind === 'connection')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const details = egress.map((e) => ({ outcome: e.outcome, ...(e.details as Record<string, unknown>) }));
+      expect(details).toContainEqual(expect.objectContaining({ outcome: 'failure', kind: 'dns', verdict: 'denied', name: 'other.test', reason: 'not_allowed' }));
+      expect(details).toContainEqual(expect.objectContaining({ outcome: 'success', kind: 'dns', verdict: 'allowed', name: 'other.test', rule: 'other.test' }));
+      expect(details).toContainEqual(expect.objectContaining({ outcome: 'success', kind: 'connection', destination: NET.otherSite, port: 80, rule: 'other.test' }));
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('refuses mode open until an admin allows it, and bad rules name the field', async () => {
+    await expect(Sandbox.create({ ...opts, network: { mode: 'open' } })).rejects.toBeInstanceOf(PermissionDeniedError);
+    const bad = await admin.post('/api/v1/sandboxes', { network: { allow: [{ domain: 'not a domain' }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('network.allow.0.domain');
+    expect((await admin.patch('/api/v1/settings', { egressOpenAllowed: true })).status).toBe(200);
+    const open = await Sandbox.create({ ...opts, network: { mode: 'open' } });
+    try {
+      expect((await open.exec(['python3', '-c', fetch(`http://${NET.otherSite}/`)])).stdout.trim()).toBe(`site=${NET.otherSite} host=${NET.otherSite}`);
+      expect((await open.exec(['python3', '-c', fetch(`http://${NET.metadata}/`)])).stdout.trim()).toBe('URLError');
+    } finally {
+      await open.kill();
+      await admin.patch('/api/v1/settings', { egressOpenAllowed: false });
+    }
+  });
+});
