@@ -6,7 +6,8 @@ import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
 import { FileList, FilePathQuery, FileWritten, MakeDirectoryBody, RemoveFileQuery } from './files';
-import { CommandView, CreateSandboxBody, ExecBody, ExecEvent, SandboxView } from './sandboxes';
+import { CommandView, CreateSandboxBody, ExecBody, ExecEvent, SandboxView, SetNetworkBody } from './sandboxes';
+import { NetworkSpec } from './network';
 import { Settings, UpdateSettingsBody } from './settings';
 import { SandboxUsage } from '../wire/protocol';
 import { CreateUserBody, CreatedUser, UpdateUserBody, UserView } from './users';
@@ -57,6 +58,8 @@ export const operations: Operation[] = [
   { method: 'get', path: '/sandboxes/{id}', summary: 'A sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'delete', path: '/sandboxes/{id}', summary: 'Kill a sandbox', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON (with background: true, answers { command } at once)', auth: true, body: ExecBody, ndjson: ExecEvent },
+  { method: 'get', path: '/sandboxes/{id}/network', summary: 'A sandbox\'s network: mode and egress rules', auth: true, response: z.object({ network: NetworkSpec }) },
+  { method: 'put', path: '/sandboxes/{id}/network', summary: 'Replace a running sandbox\'s egress rules (applied live)', auth: true, body: SetNetworkBody, response: z.object({ sandbox: SandboxView }) },
   { method: 'get', path: '/sandboxes/{id}/usage', summary: 'Resource use of a running sandbox', auth: true, response: z.object({ usage: SandboxUsage }) },
   { method: 'get', path: '/sandboxes/{id}/commands', summary: 'Command history of a sandbox', auth: true, response: z.object({ commands: z.array(CommandView) }) },
   { method: 'get', path: '/sandboxes/{id}/commands/{commandId}', summary: 'A command', auth: true, response: z.object({ command: CommandView }) },
