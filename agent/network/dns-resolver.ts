@@ -178,6 +178,12 @@ export class SandboxResolver {
   }
 }
 
+/** The A records of `name`, asked of `upstream` directly (the proxy resolves names itself). */
+export async function resolveA(upstream: { host: string; port: number }, name: string): Promise<string[]> {
+  const packet = await udpQuery(upstream, name, 2000);
+  return (packet.answers ?? []).filter((a): a is dnsPacket.StringAnswer => a.type === 'A').map((a) => a.data);
+}
+
 function udpQuery(upstream: { host: string; port: number }, name: string, timeoutMs: number): Promise<dnsPacket.Packet> {
   return new Promise((resolve, reject) => {
     const id = Math.floor(Math.random() * 65_535);

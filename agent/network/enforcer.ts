@@ -5,7 +5,8 @@ import { DENY_FLOOR, inCidrs, rulesForName, type NetworkSpec } from '../../lib/a
 import type { NetworkDecision } from '../../lib/wire/protocol';
 import { AddressPool, type NetworkLease } from './address-pool';
 import { DecisionAggregator } from './decisions';
-import { SandboxResolver } from './dns-resolver';
+import { SandboxResolver, resolveA } from './dns-resolver';
+import { SandboxProxy } from './sni-proxy';
 import { readCountedSets } from './kernel-counters';
 import { applyAllowlist, attachSandbox, baseTable, deleteTable, detachSandbox, learnAddresses } from './nft-rules';
 import { NETNS_DIR, createPlumbing, destroyPlumbing, setSysctl } from './plumbing';
@@ -22,7 +23,7 @@ export type EnforcerOptions = {
   report: (decisions: NetworkDecision[]) => void;
 };
 
-type Attached = { lease: NetworkLease; spec: NetworkSpec; resolver: SandboxResolver; names: Map<string, string> };
+type Attached = { lease: NetworkLease; spec: NetworkSpec; resolver: SandboxResolver; proxy: SandboxProxy; names: Map<string, string> };
 
 /**
  * The network enforcer of one host: per sandbox a namespace, a veth pair, a resolver and rules in
@@ -98,14 +99,36 @@ export class NetworkEnforcer {
         this.decisions.add({ sandboxId: id, kind: 'dns', verdict: d.verdict, reason: d.reason, name: d.name, queryType: d.type, ...(d.rule ? { rule: d.rule } : {}) });
       },
     });
+    const proxy = new SandboxProxy(lease.gateway, {
+      allows: (name, port) => {
+        const s = this.attached.get(id)?.spec;
+        if (s?.mode !== 'allowlist') return null;
+        return rulesForName(s.allow, name).find((r) => r.ports.includes(port))?.domain ?? null;
+      },
+      resolve: (name) => resolveA(this.opts.upstream, name),
+      inFloor: (address) => inCidrs(address, this.floor),
+      record: (d) =>
+        this.decisions.add({
+          sandboxId: id,
+          kind: 'connection',
+          verdict: d.verdict,
+          reason: d.verdict === 'allowed' ? 'allowed_proxy' : `proxy_${d.reason}`,
+          ...(d.name ? { name: d.name } : {}),
+          ...(d.destination ? { destination: d.destination } : {}),
+          port: d.port,
+          protocol: 'tcp',
+          ...(d.rule ? { rule: d.rule } : {}),
+        }),
+    });
     try {
       await createPlumbing(id, lease);
       await mustRun('nft', ['-f', '-'], { input: attachSandbox(lease) });
       await resolver.start();
-      this.attached.set(id, { lease, spec, resolver, names });
+      await proxy.start();
+      this.attached.set(id, { lease, spec, resolver, proxy, names });
       await this.apply(id, spec);
     } catch (error) {
-      await this.detach(id, lease, resolver);
+      await this.detach(id, lease, resolver, proxy);
       throw error;
     }
     return { netnsPath: path.join(NETNS_DIR, id), nameserver: lease.gateway };
@@ -131,11 +154,12 @@ export class NetworkEnforcer {
   }
 
   /** Removes every trace of a sandbox's network; what is already gone is not an error. */
-  async detach(id: string, leaseGiven?: NetworkLease, resolverGiven?: SandboxResolver): Promise<void> {
+  async detach(id: string, leaseGiven?: NetworkLease, resolverGiven?: SandboxResolver, proxyGiven?: SandboxProxy): Promise<void> {
     const a = this.attached.get(id);
     const lease = a?.lease ?? leaseGiven;
     this.attached.delete(id);
     await (a?.resolver ?? resolverGiven)?.stop();
+    await (a?.proxy ?? proxyGiven)?.stop();
     if (!lease) return;
     await mustRun('nft', ['-f', '-'], { input: detachSandbox(lease) }).catch(() => undefined);
     await destroyPlumbing(id, lease);

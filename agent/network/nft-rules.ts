@@ -1,5 +1,6 @@
 import type { EgressRule, NetworkMode } from '../../lib/api/network';
 import { HOST_IF_PREFIX, type NetworkLease } from './address-pool';
+import { PROXY_PORTS } from './sni-proxy';
 
 /**
  * The agent's own nftables table, as text for `nft -f` (each batch is one atomic transaction).
@@ -37,6 +38,7 @@ export function baseTable(floor: readonly string[], pool: string): string {
     '  set sources { type ifname . ipv4_addr; }',
     '  set host_services { type ifname . ipv4_addr . inet_proto . inet_service; }',
     '  map sandboxes { type ifname : verdict; }',
+    '  map proxied { type ifname : verdict; }',
     ...counted.map((name) => `  set ${name} { ${COUNTED} }`),
     '  set denied_ipv6 { type ifname; flags dynamic,timeout; timeout 3m; counter; }',
     '  chain forward_hook {',
@@ -48,6 +50,10 @@ export function baseTable(floor: readonly string[], pool: string): string {
     '  chain input_hook {',
     '    type filter hook input priority filter - 5; policy accept;',
     `    iifname ${wild} jump to_host`,
+    '  }',
+    '  chain prerouting_hook {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    '    iifname vmap @proxied',
     '  }',
     '  chain postrouting_hook {',
     '    type nat hook postrouting priority srcnat; policy accept;',
@@ -78,6 +84,13 @@ export function baseTable(floor: readonly string[], pool: string): string {
 
 const chainOf = (lease: NetworkLease) => `sb_${lease.index}`;
 
+/** The agent's services a sandbox may reach on its gateway: DNS, and the name-checking proxy. */
+function hostServices(lease: NetworkLease): string {
+  const ifn = `"${lease.hostIf}"`;
+  const gw = lease.gateway;
+  return [`${ifn} . ${gw} . udp . 53`, `${ifn} . ${gw} . tcp . 53`, `${ifn} . ${gw} . tcp . ${PROXY_PORTS.http}`, `${ifn} . ${gw} . tcp . ${PROXY_PORTS.tls}`].join(', ');
+}
+
 /** Adds a sandbox's anchors: its source address, its DNS service, its (empty: deny-all) chain. */
 export function attachSandbox(lease: NetworkLease): string {
   const c = chainOf(lease);
@@ -86,9 +99,11 @@ export function attachSandbox(lease: NetworkLease): string {
     `add set ${T} ${c}_names { type ipv4_addr . inet_service; flags timeout; }`,
     `add set ${T} ${c}_cidrs { type ipv4_addr . inet_service; flags interval; }`,
     `add chain ${T} ${c}`,
+    `add chain ${T} ${c}_nat`,
     `add element ${T} sources { ${ifn} . ${lease.address} }`,
-    `add element ${T} host_services { ${ifn} . ${lease.gateway} . udp . 53, ${ifn} . ${lease.gateway} . tcp . 53 }`,
+    `add element ${T} host_services { ${hostServices(lease)} }`,
     `add element ${T} sandboxes { ${ifn} : jump ${c} }`,
+    `add element ${T} proxied { ${ifn} : jump ${c}_nat }`,
     '',
   ].join('\n');
 }
@@ -101,8 +116,18 @@ export function attachSandbox(lease: NetworkLease): string {
 export function applyAllowlist(lease: NetworkLease, mode: Exclude<NetworkMode, 'none'>, rules: readonly EgressRule[]): string {
   const c = chainOf(lease);
   const cidrs = rules.flatMap((r) => (r.cidr ? r.ports.map((p) => `${r.cidr} . ${p}`) : []));
-  const lines = [`flush chain ${T} ${c}`, `flush set ${T} ${c}_names`, `flush set ${T} ${c}_cidrs`];
+  const lines = [`flush chain ${T} ${c}`, `flush chain ${T} ${c}_nat`, `flush set ${T} ${c}_names`, `flush set ${T} ${c}_cidrs`];
   if (cidrs.length > 0) lines.push(`add element ${T} ${c}_cidrs { ${cidrs.join(', ')} }`);
+  // HTTP and TLS on the ports domain rules open go through the proxy, which checks the Host or
+  // SNI name (networks allowed by CIDR on that port are reached directly).
+  const domainPorts = new Set(rules.flatMap((r) => (r.domain ? r.ports : [])));
+  // The deny floor stays first: such a connection is not redirected but dropped (and counted).
+  if (mode === 'allowlist' && (domainPorts.has(80) || domainPorts.has(443))) lines.push(`add rule ${T} ${c}_nat ip daddr @floor return`);
+  for (const [port, to] of [[80, PROXY_PORTS.http], [443, PROXY_PORTS.tls]] as const) {
+    if (mode !== 'allowlist' || !domainPorts.has(port)) continue;
+    lines.push(`add rule ${T} ${c}_nat tcp dport ${port} ip daddr . tcp dport @${c}_cidrs return`);
+    lines.push(`add rule ${T} ${c}_nat tcp dport ${port} dnat ip to ${lease.gateway}:${to}`);
+  }
   lines.push(`add rule ${T} ${c} ip daddr . tcp dport @${c}_names update @allowed_name { ${TUPLE} } accept`);
   lines.push(`add rule ${T} ${c} ip daddr . tcp dport @${c}_cidrs update @allowed_cidr { ${TUPLE} } accept`);
   if (mode === 'open') lines.push(`add rule ${T} ${c} meta l4proto tcp update @allowed_open { ${TUPLE} } accept`);
@@ -122,9 +147,11 @@ export function detachSandbox(lease: NetworkLease): string {
   const ifn = `"${lease.hostIf}"`;
   return [
     `delete element ${T} sandboxes { ${ifn} }`,
-    `delete element ${T} host_services { ${ifn} . ${lease.gateway} . udp . 53, ${ifn} . ${lease.gateway} . tcp . 53 }`,
+    `delete element ${T} proxied { ${ifn} }`,
+    `delete element ${T} host_services { ${hostServices(lease)} }`,
     `delete element ${T} sources { ${ifn} . ${lease.address} }`,
     `delete chain ${T} ${c}`,
+    `delete chain ${T} ${c}_nat`,
     `delete set ${T} ${c}_names`,
     `delete set ${T} ${c}_cidrs`,
     '',

@@ -36,6 +36,21 @@ try:
   print('rcode=%d answers=%d' % (r[3] & 15, struct.unpack('>H', r[6:8])[0]))
 except Exception as e:
   print(type(e).__name__)`;
+/** A TLS request to `address`:443 with `sni` (none when null), certificates not checked; prints the body or the error. */
+const tls = (address: string, sni: string | null) => `
+import socket, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+try:
+  t = ctx.wrap_socket(socket.create_connection(('${address}', 443), timeout=3), server_hostname=${sni ? JSON.stringify(sni) : 'None'})
+  t.sendall(b'GET / HTTP/1.1\\r\\nHost: ${sni ?? address}\\r\\nConnection: close\\r\\n\\r\\n')
+  data = b''
+  while True:
+    chunk = t.recv(4096)
+    if not chunk: break
+    data += chunk
+  print(data.decode().split('\\r\\n\\r\\n', 1)[-1].strip())
+except Exception as e:
+  print(type(e).__name__)`;
 const fetch = (url: string) =>
   `import urllib.request\ntry:\n  print(urllib.request.urlopen(${JSON.stringify(url)}, timeout=5).read().decode().strip())\nexcept Exception as e:\n  print(type(e).__name__)`;
 
@@ -64,10 +79,24 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
   });
 
   it('blocks a direct IP, the metadata address, and an allowed address on another port', async () => {
-    expect((await host.exec(A, connect(NET.otherSite, 80))).stdout.trim()).not.toBe('connected');
-    expect((await host.exec(A, connect(NET.metadata, 80))).stdout.trim()).not.toBe('connected');
+    // Port 80 goes through the name-checking proxy (an address is no allowed name); 8080 is dropped in the kernel.
+    expect((await host.exec(A, fetch(`http://${NET.otherSite}/`))).stdout.trim()).toMatch(/^(URLError|RemoteDisconnected|ConnectionResetError)$/);
+    expect((await host.exec(A, fetch(`http://${NET.metadata}/`))).stdout.trim()).toMatch(/^(URLError|RemoteDisconnected|ConnectionResetError)$/);
+    expect((await host.exec(A, connect(NET.metadata, 8080))).stdout.trim()).not.toBe('connected');
     expect((await host.exec(A, connect(NET.allowedSite, 8080))).stdout.trim()).not.toBe('connected');
     expect(lab.seen().filter((s) => s.http === NET.otherSite || s.http === NET.metadata)).toEqual([]);
+  });
+
+  it('checks the name, not the address: another site on an allowed address, and TLS by SNI', async () => {
+    const shared = `import socket\ns = socket.create_connection(('${NET.allowedSite}', 80), timeout=3)\ns.sendall(b'GET / HTTP/1.1\\r\\nHost: shared.test\\r\\n\\r\\n')\ntry:\n  print(repr(s.recv(4096)))\nexcept Exception as e:\n  print(type(e).__name__)`;
+    expect((await host.exec(A, shared)).stdout.trim()).toMatch(/^(b''|ConnectionResetError)$/);
+    expect((await host.exec(A, tls(NET.allowedSite, 'allowed.test'))).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+    expect((await host.exec(A, tls(NET.allowedSite, 'other.test'))).stdout.trim()).not.toContain('site=');
+    expect((await host.exec(A, tls(NET.otherSite, 'dns.google'))).stdout.trim()).not.toContain('site=');
+    expect((await host.exec(A, tls(NET.allowedSite, null))).stdout.trim()).not.toContain('site=');
+    const reached = lab.seen().filter((s) => s.http);
+    expect(reached.filter((s) => s.host !== 'allowed.test')).toEqual([]);
+    expect(reached.some((s) => s.tls && s.host === 'allowed.test')).toBe(true);
   });
 
   it('answers AAAA, TXT and HTTPS queries for an allowed name with nothing, without asking upstream', async () => {
@@ -121,9 +150,13 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'other.test', reason: 'not_allowed' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'allowed.test', queryType: 'TXT', reason: 'query_type' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'rebind.test', reason: 'rebinding' })).toBe(true);
-    expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', destination: NET.allowedSite, port: 80, protocol: 'tcp', rule: 'allowed.test' })).toBe(true);
-    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.otherSite, port: 80, reason: 'rule' })).toBe(true);
-    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.metadata, port: 80, reason: 'floor' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', name: 'allowed.test', destination: NET.allowedSite, port: 80, reason: 'allowed_proxy', rule: 'allowed.test' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', name: 'allowed.test', port: 443, reason: 'allowed_proxy', rule: 'allowed.test' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', name: NET.otherSite, port: 80, reason: 'proxy_not_allowed' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', name: 'shared.test', port: 80, reason: 'proxy_not_allowed' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', name: 'other.test', port: 443, reason: 'proxy_not_allowed' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', port: 443, reason: 'proxy_no_sni' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.metadata, port: 8080, reason: 'floor' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.allowedSite, port: 8080, reason: 'rule' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.dns, port: 53, protocol: 'udp', reason: 'protocol' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.allowedSite, port: 443, protocol: 'udp', reason: 'protocol' })).toBe(true);
