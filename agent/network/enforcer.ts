@@ -23,7 +23,7 @@ export type EnforcerOptions = {
   report: (decisions: NetworkDecision[]) => void;
 };
 
-type Attached = { lease: NetworkLease; spec: NetworkSpec; resolver: SandboxResolver; proxy: SandboxProxy; names: Map<string, string> };
+type Attached = { lease: NetworkLease; spec: NetworkSpec; resolver: SandboxResolver; proxy: SandboxProxy; names: Map<string, string>; learned: Map<string, number> };
 
 /**
  * The network enforcer of one host: per sandbox a namespace, a veth pair, a resolver and rules in
@@ -86,13 +86,22 @@ export class NetworkEnforcer {
     if (!lease) throw new Error(`the address pool ${this.opts.pool} is used up`);
     fs.writeFileSync(path.join(this.records, `${id}.json`), JSON.stringify({ id, lease }), { mode: 0o600 });
     const names = new Map<string, string>();
+    /** Until when each learned address:port is in the sandbox's allow set (a new rule set clears it). */
+    const learned = new Map<string, number>();
     const resolver = new SandboxResolver(lease.gateway, {
       upstream: this.opts.upstream,
       allows: (name) => this.allows(id, name),
       inFloor: (address) => inCidrs(address, this.floor),
       learn: async (addresses, ports, seconds) => {
-        const entries = addresses.flatMap((address) => ports.map((port) => ({ address, port })));
-        if (entries.length > 0) await mustRun('nft', ['-f', '-'], { input: learnAddresses(lease, entries, seconds + 30) });
+        // An address already in the set for long enough is not written again (each write is an nft run).
+        const now = Date.now();
+        const until = now + (seconds + 30) * 1000;
+        const entries = addresses
+          .flatMap((address) => ports.map((port) => ({ address, port })))
+          .filter((e) => (learned.get(`${e.address}:${e.port}`) ?? 0) < now + (seconds * 1000) / 2);
+        if (entries.length === 0) return;
+        await mustRun('nft', ['-f', '-'], { input: learnAddresses(lease, entries, seconds + 30) });
+        for (const e of entries) learned.set(`${e.address}:${e.port}`, until);
       },
       record: (d) => {
         for (const a of d.addresses ?? []) if (d.verdict === 'allowed' && d.rule) names.set(a, d.rule);
@@ -125,7 +134,7 @@ export class NetworkEnforcer {
       await mustRun('nft', ['-f', '-'], { input: attachSandbox(lease) });
       await resolver.start();
       await proxy.start();
-      this.attached.set(id, { lease, spec, resolver, proxy, names });
+      this.attached.set(id, { lease, spec, resolver, proxy, names, learned });
       await this.apply(id, spec);
     } catch (error) {
       await this.detach(id, lease, resolver, proxy);
@@ -142,6 +151,7 @@ export class NetworkEnforcer {
     await mustRun('nft', ['-f', '-'], { input: applyAllowlist(a.lease, spec.mode, spec.allow) });
     a.spec = spec;
     a.names.clear();
+    a.learned.clear();
   }
 
   private allows(id: string, name: string): { rule: string; ports: number[] } | null {

@@ -34,8 +34,25 @@ dns.on('message', (msg, rinfo) => {
 });
 dns.bind(53, sites[sites.length - 1]);
 
+const BLOCK = Buffer.alloc(1 << 20, 120);
+
 const answer = (tls: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
   const site = req.socket.localAddress;
+  // /bytes/N: N bytes, for throughput measurements (not logged).
+  const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+  if (m) {
+    let left = Number(m[1]);
+    res.writeHead(200, { 'content-length': left });
+    const more = () => {
+      while (left > 0) {
+        const chunk = left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left);
+        left -= chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    return more();
+  }
   log({ http: site, host: req.headers.host ?? null, tls, from: req.socket.remoteAddress });
   res.end(`site=${site} host=${req.headers.host ?? ''}\n`);
 };
