@@ -143,12 +143,29 @@ export class NetworkEnforcer {
     return { netnsPath: path.join(NETNS_DIR, id), nameserver: lease.gateway };
   }
 
-  /** Replaces a running sandbox's allowlist (one nft transaction, live). */
+  /** Rule changes waiting for the next nft run (changes asked for together go in one transaction). */
+  private pending: { text: string; done: (error: Error | null) => void }[] = [];
+
+  private runBatched(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ text, done: (e) => (e ? reject(e) : resolve()) });
+      if (this.pending.length > 1) return;
+      setImmediate(() => {
+        const batch = this.pending.splice(0);
+        void mustRun('nft', ['-f', '-'], { input: batch.map((b) => b.text).join('') }).then(
+          () => batch.forEach((b) => b.done(null)),
+          (e: unknown) => batch.forEach((b) => b.done(e as Error)),
+        );
+      });
+    });
+  }
+
+  /** Replaces a running sandbox's allowlist (one nft transaction, live; simultaneous changes share one). */
   async apply(id: string, spec: NetworkSpec): Promise<void> {
     const a = this.attached.get(id);
     if (!a) throw new Error(`sandbox ${id} has no network here`);
     if (spec.mode === 'none') throw new Error('a sandbox started with a network cannot drop its interface while running');
-    await mustRun('nft', ['-f', '-'], { input: applyAllowlist(a.lease, spec.mode, spec.allow) });
+    await this.runBatched(applyAllowlist(a.lease, spec.mode, spec.allow));
     a.spec = spec;
     a.names.clear();
     a.learned.clear();

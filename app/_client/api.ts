@@ -25,7 +25,7 @@ export class ApiError extends Error {
   }
 }
 
-type Options = { method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'; body?: unknown; background?: boolean };
+type Options = { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: unknown; background?: boolean };
 
 /** Calls the console's own HTTP API; a lapsed session sends the browser back to sign-in. */
 export async function api<T>(path: string, options: Options = {}): Promise<T> {

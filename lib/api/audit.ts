@@ -7,6 +7,8 @@ export const AUDIT_PAGE_MAX = 200;
 export const AuditQuery = z.strictObject({
   actor: z.string().trim().min(1).max(100).optional(),
   action: z.string().trim().min(1).max(64).optional(),
+  /** Events about this target only (a sandbox, user, host... id). */
+  target: z.string().trim().min(1).max(100).optional(),
   outcome: AuditOutcome.optional(),
   from: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),
   to: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),

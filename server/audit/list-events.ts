@@ -12,6 +12,7 @@ export async function listAuditEvents(deps: Pick<ServerContext, 'db'>, q: AuditQ
   if (q.actor) where.actorName = q.actor;
   if (q.action) where.action = q.action;
   if (q.outcome) where.outcome = q.outcome;
+  if (q.target) where.targetId = q.target;
   if (q.before) where.seq = { lt: q.before };
   if (q.from || q.to) {
     where.at = {

@@ -56,6 +56,17 @@ export default function SettingsPage() {
                 onChange={(e) => setDraft({ ...draft, sandboxMaxLifetimeHours: e.target.valueAsNumber })}
               />
             </Field>
+            <Field
+              label="Network mode “open” for sandboxes"
+              htmlFor="egressOpenAllowed"
+              error={fieldError(err, 'egressOpenAllowed')}
+              hint="Off: sandboxes reach only the domains and networks they list. On: a sandbox may ask for mode open (anywhere but private, link-local and other reserved networks)."
+            >
+              <label className="check">
+                <input id="egressOpenAllowed" type="checkbox" checked={draft.egressOpenAllowed} onChange={(e) => setDraft({ ...draft, egressOpenAllowed: e.target.checked })} />{' '}
+                Allow mode open
+              </label>
+            </Field>
             <div className="form-actions">
               <button className="btn primary" type="submit" disabled={save.isPending}>Save</button>
             </div>

@@ -10,6 +10,7 @@ import { Alert, EmptyState, PageHead, Time } from '../../../_ui/common';
 import { Field } from '../../../_ui/field';
 import { SandboxState } from '../sandbox-parts';
 import { CommandHistory } from './command-history';
+import { NetworkPanel } from './network-panel';
 import { ResourceUse } from './resource-use';
 
 type Run = { command: string; output: string; exit: string };
@@ -94,6 +95,7 @@ export default function SandboxDetailPage() {
             <dt>Created</dt><dd><Time iso={s.createdAt} /></dd>
             <dt>Deadline</dt><dd><Time iso={s.deadlineAt} /></dd>
             <dt>Ended</dt><dd><Time iso={s.endedAt} /></dd>
+            <dt>Network</dt><dd>{s.network.mode}{s.network.allow.length ? ` (${s.network.allow.length} rules)` : ''}</dd>
             <dt>Metadata</dt><dd className="mono">{Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : '—'}</dd>
           </dl>
         )}
@@ -124,6 +126,7 @@ export default function SandboxDetailPage() {
           ))}
         </div>
       ) : null}
+      {s ? <NetworkPanel key={JSON.stringify(s.network)} sandbox={s} /> : null}
       <CommandHistory sandboxId={id} running={s?.state === 'running'} />
     </>
   );

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "AuditEvent_targetId_seq_idx" ON "AuditEvent"("targetId", "seq");
