@@ -209,6 +209,22 @@ test.describe('sandboxes', () => {
     await page.getByLabel(/^Command/).fill('uname -r');
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
+
+    // Its network: the rules form validates as the API does and previews the change.
+    const net = page.getByTestId('network-panel');
+    await expect(net).toContainText('nothing allowed');
+    await page.getByLabel(/^Allowed/).fill('not a domain\n203.0.113.0/24:8443');
+    await page.getByRole('button', { name: 'Preview change' }).click();
+    await expect(net).toContainText('line “not a domain”: domain: expected a domain');
+    await page.getByLabel(/^Allowed/).fill('pypi.org\n203.0.113.0/24:8443');
+    await page.getByRole('button', { name: 'Preview change' }).click();
+    await expect(page.getByTestId('network-preview')).toContainText('+ pypi.org:443');
+    await expect(page.getByTestId('network-preview')).toContainText('+ 203.0.113.0/24:8443');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    // This test's host runs without egress (it shares the machine's network), so the sandbox has no
+    // interface: the refusal says so and the rules stay as they were.
+    await expect(net).toContainText('was started without a network');
+    await expect(net).toContainText('nothing allowed');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Kill sandbox' }).click();
     await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');

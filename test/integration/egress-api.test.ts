@@ -99,6 +99,11 @@ describe('egress through the API, SDK and audit trail', () => {
     try {
       expect((await open.exec(['python3', '-c', fetch(`http://${NET.otherSite}/`)])).stdout.trim()).toBe(`site=${NET.otherSite} host=${NET.otherSite}`);
       expect((await open.exec(['python3', '-c', fetch(`http://${NET.metadata}/`)])).stdout.trim()).toBe('URLError');
+      // Not the control plane (console and gateway), not the host, not the machine beyond the lab's link.
+      for (const [address, port] of [[lab.mgmt.host, cp.port], [NET.hostUplink, cp.port], [NET.hostUplink, cp.gatewayPort], [lab.mgmt.root, 22], ['127.0.0.1', cp.port]] as const) {
+        const r = await open.exec(['python3', '-c', `import socket\ntry:\n  socket.create_connection(('${address}', ${port}), timeout=2); print('connected')\nexcept Exception as e:\n  print(type(e).__name__)`]);
+        expect(r.stdout.trim(), `${address}:${port}`).not.toBe('connected');
+      }
     } finally {
       await open.kill();
       await admin.patch('/api/v1/settings', { egressOpenAllowed: false });

@@ -137,6 +137,32 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
     expect((await host.exec(A, connect(gw, 53))).stdout.trim()).toBe('connected');
   });
 
+  it('drops packets with a forged source address (sent past gVisor, straight from the sandbox namespace)', () => {
+    // What a sandbox that broke out of gVisor's network stack could send: raw SYNs from another
+    // address, as Ethernet frames on its interface (gVisor holds the namespace's addresses and routes).
+    const peer = execFileSync('ip', ['netns', 'exec', A, 'cat', '/sys/class/net/eth0/iflink']).toString().trim();
+    const hostLink = execFileSync('ip', ['-n', lab.hostNs, '-o', 'link', 'show']).toString().split('\n').find((l) => l.startsWith(`${peer}:`)) ?? '';
+    const gatewayMac = /link\/ether ([0-9a-f:]{17})/.exec(hostLink)?.[1];
+    expect(gatewayMac).toBeDefined();
+    const forge = [
+      'import socket, struct',
+      'def csum(b):',
+      "  b += b'\\0' * (len(b) % 2); s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16; return ~s & 0xffff",
+      `src, dst = '10.250.0.99', '${NET.otherSite}'`,
+      "tcp = struct.pack('!HHLLBBHHH', 40000, 80, 1, 0, 5 << 4, 2, 64240, 0, 0)",
+      "pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(tcp))",
+      "tcp = tcp[:16] + struct.pack('!H', csum(pseudo + tcp)) + tcp[18:]",
+      "ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))",
+      "ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]",
+      "mac = lambda m: bytes.fromhex(m.replace(':', ''))",
+      "own = open('/sys/class/net/eth0/address').read().strip()",
+      's = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)',
+      "s.bind(('eth0', 0))",
+      `for i in range(3): s.send(mac('${gatewayMac}') + mac(own) + b'\\x08\\x00' + ip + tcp)`,
+    ].join('\n');
+    execFileSync('ip', ['netns', 'exec', A, 'python3', '-c', forge]);
+  });
+
   it('records every decision, aggregated with counts', async () => {
     // Decisions arrive once per window (1 s here).
     await new Promise((r) => setTimeout(r, 2500));
@@ -161,6 +187,7 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.dns, port: 53, protocol: 'udp', reason: 'protocol' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.allowedSite, port: 443, protocol: 'udp', reason: 'protocol' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: NET.hostUplink, port: 22, reason: 'host' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', destination: '10.250.0.99', reason: 'spoof' })).toBe(true);
     // Three UDP datagrams to one place are one decision with a count.
     const quic = d.filter((x) => x.destination === NET.allowedSite && x.port === 443 && x.protocol === 'udp');
     expect(quic.reduce((n, x) => n + x.count, 0)).toBeGreaterThanOrEqual(3);
