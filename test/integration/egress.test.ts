@@ -123,11 +123,26 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
     expect((await host.exec(A, connect('10.1.2.3', 80))).stdout.trim()).not.toBe('connected');
   });
 
+  it('answers DNS over TCP by the same rules', async () => {
+    const tcpQuery = (name: string) => `
+import socket, struct
+gw = open('/etc/resolv.conf').read().split('nameserver ')[1].split()[0]
+q = struct.pack('>HHHHHH', 9, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in ${JSON.stringify(name)}.split('.')) + b'\\0' + struct.pack('>HH', 1, 1)
+s = socket.create_connection((gw, 53), timeout=3); s.sendall(struct.pack('>H', len(q)) + q)
+n = struct.unpack('>H', s.recv(2))[0]; r = s.recv(n)
+print('rcode=%d answers=%d' % (r[3] & 15, struct.unpack('>H', r[6:8])[0]))`;
+    expect((await host.exec(A, tcpQuery('allowed.test'))).stdout.trim()).toBe('rcode=0 answers=1');
+    expect((await host.exec(A, tcpQuery('other.test'))).stdout.trim()).toBe('rcode=3 answers=0');
+  });
+
   it('has no IPv6 way out and no raw sockets', async () => {
     const v6 = await host.exec(A, `import socket\ntry:\n  socket.create_connection(('2001:db8::10', 80), timeout=2); print('connected')\nexcept Exception as e:\n  print(type(e).__name__)`);
     expect(v6.stdout.trim()).not.toBe('connected');
     const raw = await host.exec(A, `import socket\ntry:\n  socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); print('raw')\nexcept Exception as e:\n  print(type(e).__name__)`);
     expect(raw.stdout.trim()).toBe('PermissionError');
+    // An unprivileged ICMP echo (ping socket), where the sandbox allows one at all, goes nowhere.
+    const ping = await host.exec(A, `import socket, time\ntry:\n  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP); s.settimeout(2)\n  s.sendto(b'\\x08\\x00\\x00\\x00\\x00\\x01\\x00\\x01', ('${NET.allowedSite}', 0)); s.recv(64); print('reply')\nexcept Exception as e:\n  print(type(e).__name__)`);
+    expect(ping.stdout.trim()).not.toBe('reply');
   });
 
   it('cannot reach the host itself: not its uplink address, not its gateway but for DNS', async () => {
@@ -176,6 +191,8 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'other.test', reason: 'not_allowed' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'allowed.test', queryType: 'TXT', reason: 'query_type' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'rebind.test', reason: 'rebinding' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'dns', verdict: 'denied', name: 'x7f3k9q2m1.allowed.test', reason: 'not_allowed' })).toBe(true);
+    expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', name: 'dns.google', port: 443, reason: 'proxy_not_allowed' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', name: 'allowed.test', destination: NET.allowedSite, port: 80, reason: 'allowed_proxy', rule: 'allowed.test' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'allowed', name: 'allowed.test', port: 443, reason: 'allowed_proxy', rule: 'allowed.test' })).toBe(true);
     expect(has({ sandboxId: A, kind: 'connection', verdict: 'denied', name: NET.otherSite, port: 80, reason: 'proxy_not_allowed' })).toBe(true);
