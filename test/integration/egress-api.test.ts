@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,10 +39,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await cp?.stop();
-  // The agent removed every sandbox network with it.
-  if (lab) expect(execFileSync('ip', ['netns', 'list']).toString()).not.toMatch(/^sbx-[a-z0-9]{20}/m);
-  await lab?.stop();
+  // The agent's records of the sandbox networks it made (the warm pool's included).
+  const records = cp ? path.join(cp.dataDir, 'local-agent', 'sandboxes', 'network') : '';
+  const made = records && fs.existsSync(records) ? fs.readdirSync(records).map((f) => f.replace(/\.json$/, '')) : [];
+  try {
+    await cp?.stop();
+    // The agent removed every one of them when it stopped.
+    expect(made.length).toBeGreaterThan(0);
+    for (const id of made) expect(fs.existsSync(`/var/run/netns/${id}`), id).toBe(false);
+  } finally {
+    await lab?.stop();
+  }
 }, 60_000);
 
 describe('egress through the API, SDK and audit trail', () => {
@@ -104,6 +110,16 @@ describe('egress through the API, SDK and audit trail', () => {
         const r = await open.exec(['python3', '-c', `import socket\ntry:\n  socket.create_connection(('${address}', ${port}), timeout=2); print('connected')\nexcept Exception as e:\n  print(type(e).__name__)`]);
         expect(r.stdout.trim(), `${address}:${port}`).not.toBe('connected');
       }
+      let denied: AuditPage['events'] = [];
+      for (let i = 0; i < 40; i++) {
+        denied = ((await admin.get(`/api/v1/audit?action=sandbox.egress&target=${open.id}&outcome=failure&limit=200`)).body as AuditPage).events;
+        if (denied.some((e) => (e.details as { reason?: string }).reason === 'host')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const reasons = denied.map((e) => e.details as { destination?: string; port?: number; reason?: string });
+      expect(reasons).toContainEqual(expect.objectContaining({ destination: NET.hostUplink, port: cp.port, reason: 'host' }));
+      expect(reasons).toContainEqual(expect.objectContaining({ destination: lab.mgmt.root, port: 22, reason: 'floor' }));
+      expect(reasons).toContainEqual(expect.objectContaining({ destination: NET.metadata, port: 80, reason: 'floor' }));
     } finally {
       await open.kill();
       await admin.patch('/api/v1/settings', { egressOpenAllowed: false });

@@ -222,6 +222,9 @@ describe('other modes and sandboxes', () => {
       const aAddress = (await host.exec(A, "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('203.0.113.10', 9)); print(s.getsockname()[0])")).stdout.trim();
       expect(aAddress).toMatch(/^10\.250\./);
       expect((await host.exec(B, connect(aAddress, 22))).stdout.trim()).not.toBe('connected');
+      for (let i = 0; i < 20 && !host.decisions().some((d) => d.sandboxId === B && d.destination === aAddress); i++) await new Promise((r) => setTimeout(r, 250));
+      expect(host.decisions()).toContainEqual(expect.objectContaining({ sandboxId: B, kind: 'connection', verdict: 'denied', destination: aAddress, port: 22, reason: 'floor' }));
+      expect(host.decisions()).toContainEqual(expect.objectContaining({ sandboxId: B, kind: 'connection', verdict: 'allowed', destination: NET.otherSite, port: 80, reason: 'allowed_open' }));
     } finally {
       await host.call('destroy', { id: B });
     }
