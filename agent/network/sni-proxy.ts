@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { normalizeDomain } from '../../lib/api/network';
 
@@ -62,22 +63,15 @@ export function sniOf(buf: Buffer): string | null | undefined {
   return null;
 }
 
-/** The host named by an HTTP/1 request head (without port); undefined while the head is incomplete. */
-export function hostOf(buf: Buffer): string | null | undefined {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) return buf.length >= MAX_HEAD ? null : undefined;
-  const head = buf.subarray(0, end).toString('latin1');
-  const m = /\r\nhost:[ \t]*([^\r\n]*)/i.exec(head);
-  if (!m?.[1]) return null;
-  return m[1].trim().replace(/:\d+$/, '');
-}
+type Verdict = { ok: true; name: string; rule: string; target: string } | { ok: false };
 
 /**
  * One sandbox's proxy for TCP 80 (HTTP Host) and 443 (TLS SNI), on its gateway address. The
  * sandbox's connections to those ports are redirected here; the proxy reads the name the client
  * asks for, checks it against the allowlist, resolves it itself and connects there. So a name
  * that is not allowed gets nothing even when it shares an address with one that is, and a
- * connection with no name is refused.
+ * connection with no name is refused. HTTP is parsed request by request (a kept-alive connection
+ * cannot switch to another Host after its first request); TLS is judged by its SNI.
  */
 export class SandboxProxy {
   private readonly servers: net.Server[] = [];
@@ -88,12 +82,15 @@ export class SandboxProxy {
   ) {}
 
   async start(): Promise<void> {
-    for (const [kind, listenPort] of Object.entries(PROXY_PORTS) as ['http' | 'tls', number][]) {
-      const server = net.createServer((socket) => this.serve(socket, kind));
+    const tls = net.createServer((socket) => this.serveTls(socket));
+    const web = http.createServer({ requestTimeout: 0 }, (req, res) => void this.serveHttp(req, res));
+    web.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.serveUpgrade(req, socket, head));
+    web.headersTimeout = 10_000;
+    for (const [server, port] of [[tls, PROXY_PORTS.tls], [web, PROXY_PORTS.http]] as const) {
       server.on('error', () => undefined);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(listenPort, this.address, () => resolve());
+        server.listen(port, this.address, () => resolve());
       });
       this.servers.push(server);
     }
@@ -103,26 +100,11 @@ export class SandboxProxy {
     await Promise.all(this.servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
-  private serve(client: net.Socket, kind: 'http' | 'tls'): void {
-    const port = kind === 'tls' ? 443 : 80;
-    let head = Buffer.alloc(0);
-    client.on('error', () => undefined);
-    client.setTimeout(10_000, () => client.destroy());
-    const onData = (d: Buffer) => {
-      head = Buffer.concat([head, d]);
-      const raw = kind === 'tls' ? sniOf(head) : hostOf(head);
-      if (raw === undefined) return;
-      client.off('data', onData);
-      client.pause();
-      void this.forward(client, head, raw, port, kind);
-    };
-    client.on('data', onData);
-  }
-
-  private async forward(client: net.Socket, head: Buffer, raw: string | null, port: number, kind: 'http' | 'tls'): Promise<void> {
-    const deny = (reason: ProxyDecision['reason'], name: string | null, extra: Partial<ProxyDecision> = {}) => {
+  /** Checks a name for a port and finds where to connect; every outcome is recorded. */
+  private async check(raw: string | null, port: number, kind: 'http' | 'tls'): Promise<Verdict> {
+    const deny = (reason: ProxyDecision['reason'], name: string | null, extra: Partial<ProxyDecision> = {}): Verdict => {
       this.deps.record({ name, port, verdict: 'denied', reason, ...extra });
-      client.destroy();
+      return { ok: false };
     };
     if (raw === null) return deny(kind === 'tls' ? 'no_sni' : 'no_host', null);
     const name = normalizeDomain(raw);
@@ -134,23 +116,81 @@ export class SandboxProxy {
     } catch {
       return deny('upstream_failed', name, { rule });
     }
-    const safe = addresses.filter((a) => !this.deps.inFloor(a));
     if (addresses.length === 0) return deny('unresolved', name, { rule });
-    const target = safe[0];
+    const target = addresses.find((a) => !this.deps.inFloor(a));
     if (!target) return deny('rebinding', name, { rule, destination: addresses[0] });
-    const upstream = net.connect({ host: target, port });
-    upstream.on('error', () => {
-      client.destroy();
-    });
-    upstream.once('connect', () => {
-      this.deps.record({ name, port, verdict: 'allowed', reason: 'allowed', rule, destination: target });
-      client.setTimeout(0);
-      upstream.write(head);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-    });
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    this.deps.record({ name, port, verdict: 'allowed', reason: 'allowed', rule, destination: target });
+    return { ok: true, name, rule, target };
   }
+
+  private serveTls(client: net.Socket): void {
+    let head = Buffer.alloc(0);
+    client.on('error', () => undefined);
+    client.setTimeout(10_000, () => client.destroy());
+    const onData = (d: Buffer) => {
+      head = Buffer.concat([head, d]);
+      const sni = sniOf(head);
+      if (sni === undefined) return;
+      client.off('data', onData);
+      client.pause();
+      void this.check(sni, 443, 'tls').then((v) => {
+        if (!v.ok) return void client.destroy();
+        client.setTimeout(0);
+        splice(client, net.connect({ host: v.target, port: 443 }), head);
+      });
+    };
+    client.on('data', onData);
+  }
+
+  private async serveHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const host = req.headers.host ? req.headers.host.trim().replace(/:\d+$/, '') : null;
+    const v = await this.check(host, 80, 'http');
+    if (!v.ok) {
+      const text = `egress denied: ${host ?? 'no Host header'} is not allowed for this sandbox\n`;
+      res.writeHead(403, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
+    const upstream = http.request({ host: v.target, port: 80, method: req.method, path: req.url, headers: endToEnd(req.rawHeaders), setHost: false, agent: false }, (up) => {
+      res.writeHead(up.statusCode ?? 502, endToEnd(up.rawHeaders));
+      up.pipe(res);
+    });
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    req.pipe(upstream);
+  }
+
+  /** An HTTP upgrade (e.g. WebSocket) to an allowed Host becomes a byte stream to it. */
+  private async serveUpgrade(req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
+    client.on('error', () => undefined);
+    const host = req.headers.host ? req.headers.host.trim().replace(/:\d+$/, '') : null;
+    const v = await this.check(host, 80, 'http');
+    if (!v.ok) return void client.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    splice(client, net.connect({ host: v.target, port: 80 }), Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]));
+  }
+}
+
+/** Hop-by-hop headers belong to one connection and are not passed on (RFC 9110 7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** A flat raw header list without its hop-by-hop headers. */
+function endToEnd(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!HOP_BY_HOP.has((raw[i] ?? '').toLowerCase())) out.push(raw[i] ?? '', raw[i + 1] ?? '');
+  }
+  return out;
+}
+
+/** Joins a client to an upstream connection, sending `first` ahead of the client's own bytes. */
+function splice(client: net.Socket, upstream: net.Socket, first: Buffer): void {
+  upstream.on('error', () => client.destroy());
+  upstream.once('connect', () => {
+    upstream.write(first);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+  });
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
 }

@@ -80,16 +80,37 @@ describe('egress allowlist (real runsc, nftables, DNS; test internet only)', () 
 
   it('blocks a direct IP, the metadata address, and an allowed address on another port', async () => {
     // Port 80 goes through the name-checking proxy (an address is no allowed name); 8080 is dropped in the kernel.
-    expect((await host.exec(A, fetch(`http://${NET.otherSite}/`))).stdout.trim()).toMatch(/^(URLError|RemoteDisconnected|ConnectionResetError)$/);
-    expect((await host.exec(A, fetch(`http://${NET.metadata}/`))).stdout.trim()).toMatch(/^(URLError|RemoteDisconnected|ConnectionResetError)$/);
+    expect((await host.exec(A, fetch(`http://${NET.otherSite}/`))).stdout.trim()).toMatch(/^(HTTPError|URLError|RemoteDisconnected|ConnectionResetError)$/);
+    expect((await host.exec(A, fetch(`http://${NET.metadata}/`))).stdout.trim()).toMatch(/^(HTTPError|URLError|RemoteDisconnected|ConnectionResetError)$/);
     expect((await host.exec(A, connect(NET.metadata, 8080))).stdout.trim()).not.toBe('connected');
     expect((await host.exec(A, connect(NET.allowedSite, 8080))).stdout.trim()).not.toBe('connected');
     expect(lab.seen().filter((s) => s.http === NET.otherSite || s.http === NET.metadata)).toEqual([]);
   });
 
   it('checks the name, not the address: another site on an allowed address, and TLS by SNI', async () => {
-    const shared = `import socket\ns = socket.create_connection(('${NET.allowedSite}', 80), timeout=3)\ns.sendall(b'GET / HTTP/1.1\\r\\nHost: shared.test\\r\\n\\r\\n')\ntry:\n  print(repr(s.recv(4096)))\nexcept Exception as e:\n  print(type(e).__name__)`;
-    expect((await host.exec(A, shared)).stdout.trim()).toMatch(/^(b''|ConnectionResetError)$/);
+    // On one kept-alive connection to an allowed name's address: an allowed Host, then another site's.
+    const shared = `
+import socket
+s = socket.create_connection(('${NET.allowedSite}', 80), timeout=3)
+def ask(host):
+  s.sendall(b'GET / HTTP/1.1\\r\\nHost: ' + host + b'\\r\\n\\r\\n')
+  data = b''
+  while b'\\r\\n\\r\\n' not in data:
+    chunk = s.recv(4096)
+    if not chunk: raise ConnectionError('closed')
+    data += chunk
+  head, body = data.split(b'\\r\\n\\r\\n', 1)
+  n = int([l.split(b':')[1] for l in head.split(b'\\r\\n') if l.lower().startswith(b'content-length')][0]) if b'ontent-length' in head else 0
+  while len(body) < n: body += s.recv(4096)
+  return head.split(b'\\r\\n')[0].decode() + ' ' + body.decode().strip()
+print(ask(b'allowed.test'))
+try:
+  print(ask(b'shared.test'))
+except Exception as e:
+  print(type(e).__name__)`;
+    const lines = (await host.exec(A, shared)).stdout.trim().split('\n');
+    expect(lines[0]).toBe(`HTTP/1.1 200 OK site=${NET.allowedSite} host=allowed.test`);
+    expect(lines[1]).toMatch(/^HTTP\/1\.1 403 Forbidden egress denied: shared.test/);
     expect((await host.exec(A, tls(NET.allowedSite, 'allowed.test'))).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
     expect((await host.exec(A, tls(NET.allowedSite, 'other.test'))).stdout.trim()).not.toContain('site=');
     expect((await host.exec(A, tls(NET.otherSite, 'dns.google'))).stdout.trim()).not.toContain('site=');

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { hostOf, sniOf } from '../../../../agent/network/sni-proxy';
+import { sniOf } from '../../../../agent/network/sni-proxy';
 
 /** The first bytes a real TLS client sends (its ClientHello), captured by a plain TCP listener. */
 async function clientHello(servername: string | undefined): Promise<Buffer> {
@@ -18,19 +18,12 @@ async function clientHello(servername: string | undefined): Promise<Buffer> {
   return hello;
 }
 
-describe('SNI and Host parsing', () => {
+describe('SNI parsing', () => {
   it('reads the server name of a real ClientHello, and none when it has none', async () => {
     const hello = await clientHello('files.example.com');
     expect(sniOf(hello)).toBe('files.example.com');
     expect(sniOf(hello.subarray(0, 20))).toBeUndefined();
     expect(sniOf(await clientHello(undefined))).toBeNull();
     expect(sniOf(Buffer.from('GET / HTTP/1.1\r\n'))).toBeNull();
-  });
-
-  it('reads the Host header of an HTTP request head, without its port', () => {
-    expect(hostOf(Buffer.from('GET / HTTP/1.1\r\nHOST: Example.com:8080\r\nX: y\r\n\r\n'))).toBe('Example.com');
-    expect(hostOf(Buffer.from('GET / HTTP/1.1\r\nHost: a.b'))).toBeUndefined();
-    expect(hostOf(Buffer.from('GET / HTTP/1.0\r\n\r\n'))).toBeNull();
-    expect(hostOf(Buffer.alloc(20_000, 65))).toBeNull();
   });
 });
