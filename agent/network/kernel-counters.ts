@@ -1,10 +1,10 @@
-import { ALLOW_KINDS, DENY_REASONS, TABLE } from './nft-rules';
+import { COUNTED_SETS, TABLE } from './nft-rules';
 import { mustRun } from './run-command';
 
 /** One element of a counted set: packets seen to (or, for spoofing, from) an address. */
 export type CountedRow = { set: string; iface: string; address: string; protocol: string; port: number; packets: number };
 
-const COUNTED = new Set([...DENY_REASONS.map((r) => `denied_${r}`), ...ALLOW_KINDS.map((k) => `allowed_${k}`), 'denied_ipv6']);
+const COUNTED = new Set([...COUNTED_SETS, 'denied_ipv6']);
 
 type JsonElem = { elem?: { val?: unknown; counter?: { packets?: number } } };
 type JsonSet = { set?: { name?: string; elem?: JsonElem[] } };

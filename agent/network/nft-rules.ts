@@ -23,13 +23,15 @@ export type DenyReason = (typeof DENY_REASONS)[number];
 export const ALLOW_KINDS = ['name', 'cidr', 'open'] as const;
 export type AllowKind = (typeof ALLOW_KINDS)[number];
 
+/** The dynamic sets that count drops and new allowed connections per (interface, address, protocol, port). */
+export const COUNTED_SETS = [...DENY_REASONS.map((r) => `denied_${r}`), ...ALLOW_KINDS.map((k) => `allowed_${k}`)];
+
 const COUNTED = 'type ifname . ipv4_addr . inet_proto . inet_service; flags dynamic,timeout; timeout 3m; counter;';
 const TUPLE = 'iifname . ip daddr . meta l4proto . th dport';
 
 /** The whole table, replacing any earlier one (start-up). */
 export function baseTable(floor: readonly string[], pool: string): string {
   const wild = `"${HOST_IF_PREFIX}*"`;
-  const counted = [...DENY_REASONS.map((r) => `denied_${r}`), ...ALLOW_KINDS.map((k) => `allowed_${k}`)];
   return [
     `table ${T}`,
     `delete table ${T}`,
@@ -39,7 +41,7 @@ export function baseTable(floor: readonly string[], pool: string): string {
     '  set host_services { type ifname . ipv4_addr . inet_proto . inet_service; }',
     '  map sandboxes { type ifname : verdict; }',
     '  map proxied { type ifname : verdict; }',
-    ...counted.map((name) => `  set ${name} { ${COUNTED} }`),
+    ...COUNTED_SETS.map((name) => `  set ${name} { ${COUNTED} }`),
     '  set denied_ipv6 { type ifname; flags dynamic,timeout; timeout 3m; counter; }',
     '  chain forward_hook {',
     '    type filter hook forward priority filter - 5; policy accept;',

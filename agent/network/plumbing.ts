@@ -41,10 +41,3 @@ export async function destroyPlumbing(netns: string, lease: Pick<NetworkLease, '
   await runCommand('ip', ['link', 'del', lease.hostIf]);
   await runCommand('ip', ['netns', 'del', netns]);
 }
-
-/** The namespaces and host interfaces left by an earlier run of the agent (names it alone uses). */
-export function leftoverPlumbing(hostIfPrefix: string): { namespaces: string[]; interfaces: string[] } {
-  const namespaces = fs.existsSync(NETNS_DIR) ? fs.readdirSync(NETNS_DIR).filter((n) => /^sbx-[a-z0-9]{20}$/.test(n)) : [];
-  const interfaces = fs.readdirSync('/sys/class/net').filter((n) => n.startsWith(hostIfPrefix) && /^\D+\d+$/.test(n));
-  return { namespaces, interfaces };
-}
