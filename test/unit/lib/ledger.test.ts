@@ -1,0 +1,71 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signCheckpoint, verifierKey, verifyCheckpoint } from '../../../lib/ledger/checkpoint';
+import { consistencyProof, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
+
+const leaves = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from(`{"seq":${i + 1}}`)));
+
+describe('RFC 6962 Merkle tree', () => {
+  it('hashes leaves and nodes with their domain-separation bytes', () => {
+    expect(leafHash(Buffer.from('x')).toString('hex')).toBe(createHash('sha256').update(Buffer.from([0, 0x78])).digest('hex'));
+    expect(treeHash([])).toEqual(createHash('sha256').digest());
+    expect(treeHash(leaves.slice(0, 3))).toEqual(nodeHash(nodeHash(leaves[0] as Buffer, leaves[1] as Buffer), leaves[2] as Buffer));
+  });
+
+  it('proves and verifies the inclusion of every leaf in every tree size', () => {
+    for (let size = 1; size <= leaves.length; size++) {
+      const root = treeHash(leaves, 0, size);
+      for (let i = 0; i < size; i++) {
+        const proof = inclusionProof(leaves, i, size);
+        expect(verifyInclusion(leaves[i] as Buffer, i, size, proof, root), `${i}/${size}`).toBe(true);
+        // The wrong leaf, index or root fails.
+        expect(verifyInclusion(leaves[(i + 1) % size] as Buffer, i, size, proof, root) && size > 1).toBe(false);
+        if (size > 1) expect(verifyInclusion(leaves[i] as Buffer, (i + 1) % size, size, proof, root)).toBe(false);
+      }
+    }
+  });
+
+  it('proves and verifies that every smaller tree is a prefix of every larger one', () => {
+    for (let n = 1; n <= 32; n++) {
+      for (let m = 1; m <= n; m++) {
+        const proof = consistencyProof(leaves, m, n);
+        expect(verifyConsistency(m, n, treeHash(leaves, 0, m), treeHash(leaves, 0, n), proof), `${m}->${n}`).toBe(true);
+      }
+    }
+  });
+
+  it('refuses consistency when history was rewritten', () => {
+    const edited = [...leaves];
+    edited[2] = leafHash(Buffer.from('{"seq":3,"edited":true}'));
+    const proof = consistencyProof(edited, 5, 20);
+    expect(verifyConsistency(5, 20, treeHash(leaves, 0, 5), treeHash(edited, 0, 20), proof)).toBe(false);
+    expect(verifyConsistency(7, 20, treeHash(leaves, 0, 7), treeHash(leaves, 0, 20), consistencyProof(leaves, 6, 20))).toBe(false);
+  });
+});
+
+describe('C2SP signed checkpoints', () => {
+  const key = generateKeyPairSync('ed25519');
+  const next = generateKeyPairSync('ed25519');
+  const cp = { origin: 'sbx.example/ledger', size: 40, root: treeHash(leaves) };
+
+  it('signs and verifies, and a rotated key keeps old checkpoints verifiable', () => {
+    const note = signCheckpoint(cp, 'ledger-v1', key.privateKey);
+    expect(note).toMatch(/^sbx\.example\/ledger\n40\n[A-Za-z0-9+/]{43}=\n\n\u2014 ledger-v1 [A-Za-z0-9+/]+=*\n$/);
+    expect(verifyCheckpoint(note, [{ name: 'ledger-v1', publicKey: key.publicKey }])).toEqual(cp);
+    const later = signCheckpoint({ ...cp, size: 41 }, 'ledger-v2', next.privateKey);
+    const trusted = [{ name: 'ledger-v1', publicKey: key.publicKey }, { name: 'ledger-v2', publicKey: next.publicKey }];
+    expect(verifyCheckpoint(note, trusted)?.size).toBe(40);
+    expect(verifyCheckpoint(later, trusted)?.size).toBe(41);
+    expect(verifierKey('ledger-v1', key.publicKey)).toMatch(/^ledger-v1\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('refuses a forged or altered checkpoint and an unknown key', () => {
+    const note = signCheckpoint(cp, 'ledger-v1', key.privateKey);
+    const trusted = [{ name: 'ledger-v1', publicKey: key.publicKey }];
+    expect(verifyCheckpoint(note.replace('\n40\n', '\n39\n'), trusted)).toBeNull();
+    const forged = signCheckpoint(cp, 'ledger-v1', next.privateKey);
+    expect(verifyCheckpoint(forged, trusted)).toBeNull();
+    expect(verifyCheckpoint(note, [{ name: 'other', publicKey: key.publicKey }])).toBeNull();
+    expect(verifyCheckpoint('garbage', trusted)).toBeNull();
+  });
+});
