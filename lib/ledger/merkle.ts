@@ -51,29 +51,34 @@ export function inclusionProof(leaves: readonly Uint8Array[], index: number, siz
   return path(index, 0, size);
 }
 
-/** Whether `proof` shows leaf `hash` at `index` in the tree of `size` leaves whose root is `root` (RFC 9162 2.1.3.2). */
-export function verifyInclusion(hash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
-  if (index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r: Buffer = Buffer.from(hash);
-  for (const p of proof) {
+/**
+ * Walks a proof path the RFC 9162 way, from the node at `fn` of the last node `sn`: each hash is a
+ * left sibling (`left`) or a right one (`right`). True when the path ends exactly at the root.
+ */
+function walk(fn: number, sn: number, path: readonly Uint8Array[], left: (p: Uint8Array) => void, right: (p: Uint8Array) => void): boolean {
+  for (const p of path) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
+      left(p);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
       }
     } else {
-      r = nodeHash(r, p);
+      right(p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && r.equals(root);
+  return sn === 0;
+}
+
+/** Whether `proof` shows leaf `hash` at `index` in the tree of `size` leaves whose root is `root` (RFC 9162 2.1.3.2). */
+export function verifyInclusion(hash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (index < 0 || index >= size) return false;
+  let r: Buffer = Buffer.from(hash);
+  const ended = walk(index, size - 1, proof, (p) => (r = nodeHash(p, r)), (p) => (r = nodeHash(r, p)));
+  return ended && r.equals(root);
 }
 
 /** The proof that the tree of `first` leaves is a prefix of the tree of `second` (RFC 6962 2.1.2). */
@@ -105,22 +110,17 @@ export function verifyConsistency(first: number, second: number, firstRoot: Uint
   }
   let fr = path[0] as Buffer;
   let sr = path[0] as Buffer;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+  const ended = walk(
+    fn,
+    sn,
+    path.slice(1),
+    (c) => {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
+    },
+    (c) => {
       sr = nodeHash(sr, c);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return fr.equals(firstRoot) && sr.equals(secondRoot) && sn === 0;
+    },
+  );
+  return ended && fr.equals(firstRoot) && sr.equals(secondRoot);
 }
