@@ -29,6 +29,16 @@ const ConfigSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'expected 2-63 lower-case letters, digits, dot, dash, underscore')
     .default('admin'),
   SBX_TLS_CERT_DAYS: positiveInt.max(397).default(30),
+  SBX_LEDGER_CHECKPOINT_EVENTS: positiveInt.max(1_000_000).default(1000),
+  SBX_LEDGER_CHECKPOINT_SECONDS: positiveInt.max(86_400).default(60),
+  SBX_LEDGER_SELF_CHECK_HOURS: positiveInt.max(24 * 30).default(24),
+  /** Where checkpoints also go: an https:// URL (POSTed as text) or syslog+tls://host:port. */
+  SBX_LEDGER_CHECKPOINT_SINK: z
+    .string()
+    .regex(/^(https:\/\/\S+|syslog\+tls:\/\/[^\s/]+:\d+)$/, 'expected an https:// URL or syslog+tls://host:port')
+    .optional(),
+  /** The CA that checkpoint sinks and SIEM endpoints chain to, when not the system's. */
+  SBX_SINK_CA_FILE: z.string().min(1).optional(),
   SBX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -43,6 +53,8 @@ export type Config = {
   lockout: { threshold: number; minutes: number };
   adminUsername: string;
   tlsCertDays: number;
+  sinkCaFile: string | null;
+  ledger: { checkpointEvents: number; checkpointSeconds: number; selfCheckHours: number; checkpointSink: string | null };
   logLevel: z.infer<typeof ConfigSchema>['SBX_LOG_LEVEL'];
   /** The environment child processes (the local agent) inherit. */
   inheritedEnv: NodeJS.ProcessEnv;
@@ -88,6 +100,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     lockout: { threshold: c.SBX_LOCKOUT_THRESHOLD, minutes: c.SBX_LOCKOUT_MINUTES },
     adminUsername: c.SBX_ADMIN_USERNAME,
     tlsCertDays: c.SBX_TLS_CERT_DAYS,
+    sinkCaFile: c.SBX_SINK_CA_FILE ?? null,
+    ledger: {
+      checkpointEvents: c.SBX_LEDGER_CHECKPOINT_EVENTS,
+      checkpointSeconds: c.SBX_LEDGER_CHECKPOINT_SECONDS,
+      selfCheckHours: c.SBX_LEDGER_SELF_CHECK_HOURS,
+      checkpointSink: c.SBX_LEDGER_CHECKPOINT_SINK ?? null,
+    },
     logLevel: c.SBX_LOG_LEVEL,
     inheritedEnv: { ...env } as NodeJS.ProcessEnv,
   };

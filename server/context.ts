@@ -6,13 +6,16 @@ import type { AgentChannels } from './gateway/channels';
 import type { Metrics } from './metrics';
 import type { LiveCommands } from './sandboxes/live-commands';
 import type { KeyPair } from './pki/certificates';
-import type { SerialLock } from './serial-lock';
+import type { Ledger } from './audit/ledger';
 
 /** Everything a service may need, made once at start-up by server/main.ts. */
 export type ServerContext = {
   config: Config;
   db: Db;
-  auditLock: SerialLock;
+  /** The audit ledger: every audited change appends through it (see audited). */
+  ledger: Ledger;
+  /** The root key that seals the control plane's own secrets; it never leaves this process. */
+  rootKey: Buffer;
   log: Logger;
   metrics: Metrics;
   version: string;

@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { can, type Permission, type Role } from '@/lib/roles';
 import { setCsrfToken } from '../_client/api';
 import { IdleWatcher } from './idle-watcher';
+import { LedgerAlert } from './ledger-alert';
 import { SignOutButton } from './sign-out-button';
 
 type NavItem = { href: string; label: string; permission: Permission; soon?: boolean };
@@ -55,7 +56,10 @@ export function Shell(props: {
           </div>
         </div>
       </nav>
-      <main className="main">{props.children}</main>
+      <main className="main">
+        {can(props.user.role, 'audit.read') ? <LedgerAlert /> : null}
+        {props.children}
+      </main>
       <IdleWatcher timeoutSeconds={props.idleTimeoutSeconds} />
     </div>
   );

@@ -23,3 +23,41 @@ export const AuditPage = z.object({
   nextCursor: z.number().int().nullable(),
 });
 export type AuditPage = z.infer<typeof AuditPage>;
+
+/** The result of the ledger's integrity self-check. */
+export const LedgerSelfCheck = z.object({
+  ok: z.boolean(),
+  trigger: z.enum(['start', 'daily', 'manual']),
+  checkedAt: z.string(),
+  /** Events recomputed: every event up to the checkpoint checked against. */
+  size: z.number().int(),
+  root: z.string().nullable(),
+  checkpoint: z.object({ size: z.number().int(), root: z.string(), note: z.string() }).nullable(),
+  firstBadSeq: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  durationMs: z.number(),
+});
+export type LedgerSelfCheck = z.infer<typeof LedgerSelfCheck>;
+
+/** `GET /api/v1/audit/ledger`: the ledger now, its keys and the last self-check. */
+export const LedgerStatus = z.object({
+  origin: z.string(),
+  size: z.number().int(),
+  root: z.string(),
+  latestCheckpoint: z.object({ size: z.number().int(), root: z.string(), note: z.string(), keyVersion: z.number().int(), createdAt: z.string() }).nullable(),
+  keys: z.array(z.object({ version: z.number().int(), verifierKey: z.string(), retiredAt: z.string().nullable() })),
+  lastCheck: LedgerSelfCheck.nullable(),
+});
+export type LedgerStatus = z.infer<typeof LedgerStatus>;
+
+/** `GET /api/v1/audit/events/{seq}/proof`: an event's inclusion proof in the latest checkpoint. */
+export const InclusionProofView = z.object({
+  seq: z.number().int(),
+  leaf: z.string(),
+  treeSize: z.number().int(),
+  root: z.string(),
+  checkpoint: z.string(),
+  proof: z.array(z.string()),
+  verified: z.boolean(),
+});
+export type InclusionProofView = z.infer<typeof InclusionProofView>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
-import { AuditPage, AuditQuery } from './audit';
+import { AuditPage, AuditQuery, InclusionProofView, LedgerSelfCheck, LedgerStatus } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
@@ -42,7 +42,10 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api-keys', summary: 'Create an API key (its secret is shown once)', auth: true, body: CreateApiKeyBody, response: CreatedApiKey },
   { method: 'delete', path: '/api-keys/{id}', summary: 'Revoke an API key', auth: true, response: z.object({ apiKey: ApiKeyView }) },
   { method: 'get', path: '/audit', summary: 'Page through the audit trail', auth: true, query: AuditQuery, response: AuditPage },
-  { method: 'get', path: '/audit/verify', summary: 'Recompute and verify the hash chain', auth: true },
+  { method: 'post', path: '/audit/verify', summary: 'Run the ledger integrity self-check now (recompute every event, check every signed checkpoint)', auth: true, response: LedgerSelfCheck },
+  { method: 'get', path: '/audit/ledger', summary: 'The ledger: size, root, latest signed checkpoint, key versions, last self-check', auth: true, response: LedgerStatus },
+  { method: 'post', path: '/audit/ledger/rotate-key', summary: 'Make a new checkpoint signing key version (old versions stay for verification)', auth: true, response: LedgerStatus },
+  { method: 'get', path: '/audit/events/{seq}/proof', summary: "An event's inclusion proof in the latest signed checkpoint", auth: true, response: InclusionProofView },
   { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
   { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },
   { method: 'get', path: '/hosts', summary: 'List hosts', auth: true, response: z.object({ hosts: z.array(HostView) }) },

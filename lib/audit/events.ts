@@ -178,7 +178,25 @@ export const AuditAction = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('system.start'),
-    details: z.object({ version: z.string(), chainVerified: z.boolean() }),
+    /** `chainVerified` is in events written before the ledger's self-check became its own event. */
+    details: z.object({ version: z.string(), chainVerified: z.boolean().optional() }),
+  }),
+  z.object({
+    /** The ledger recomputed and checked against its signed checkpoints (at start, daily, on demand). */
+    action: z.literal('ledger.self_check'),
+    details: z.object({
+      trigger: z.enum(['start', 'daily', 'manual']),
+      ok: z.boolean(),
+      size: z.number().int(),
+      root: z.string().nullable(),
+      firstBadSeq: z.number().int().nullable(),
+      reason: z.string().nullable(),
+      durationMs: z.number(),
+    }),
+  }),
+  z.object({
+    action: z.literal('ledger.key_rotate'),
+    details: z.object({ version: z.number().int(), verifierKey: z.string() }),
   }),
   z.object({
     action: z.literal('system.bootstrap'),

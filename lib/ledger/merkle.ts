@@ -39,16 +39,26 @@ export function treeHash(leaves: readonly Uint8Array[], from = 0, to = leaves.le
   return nodeHash(treeHash(leaves, from, from + k), treeHash(leaves, from + k, to));
 }
 
-/** The audit path of leaf `index` in the tree of `size` leaves (RFC 6962 2.1.1), leaf side first. */
-export function inclusionProof(leaves: readonly Uint8Array[], index: number, size = leaves.length): Buffer[] {
-  if (index < 0 || index >= size || size > leaves.length) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
-  const path = (m: number, from: number, to: number): Buffer[] => {
+/**
+ * The leaf ranges [from, to) whose tree hashes make the audit path of leaf `index` in the tree of
+ * `size` leaves (RFC 6962 2.1.1), leaf side first. Kept apart from hashing so that a store which
+ * caches subtree hashes can answer with them.
+ */
+export function inclusionRanges(index: number, size: number): [number, number][] {
+  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  const path = (m: number, from: number, to: number): [number, number][] => {
     const n = to - from;
     if (n <= 1) return [];
     const k = split(n);
-    return m < k ? [...path(m, from, from + k), treeHash(leaves, from + k, to)] : [...path(m - k, from + k, to), treeHash(leaves, from, from + k)];
+    return m < k ? [...path(m, from, from + k), [from + k, to]] : [...path(m - k, from + k, to), [from, from + k]];
   };
   return path(index, 0, size);
+}
+
+/** The audit path of leaf `index` in the tree of `size` leaves (RFC 6962 2.1.1), leaf side first. */
+export function inclusionProof(leaves: readonly Uint8Array[], index: number, size = leaves.length): Buffer[] {
+  if (size > leaves.length) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  return inclusionRanges(index, size).map(([from, to]) => treeHash(leaves, from, to));
 }
 
 /**
@@ -123,4 +133,58 @@ export function verifyConsistency(first: number, second: number, firstRoot: Uint
     },
   );
   return ended && fr.equals(firstRoot) && sr.equals(secondRoot);
+}
+
+/**
+ * The Merkle tree of a growing log kept as its compact range: the roots of the perfect subtrees
+ * that make up its leaves (at most log2(n) + 1 hashes). Appending is amortised O(1) hashes and the
+ * root is O(log n), so the ledger never rereads its history to sign a checkpoint.
+ */
+export class TreeBuilder {
+  private readonly stack: { hash: Buffer; height: number }[] = [];
+  private count = 0;
+
+  /** Starts from a compact range saved by `frontier()` (oldest, tallest subtree first). */
+  constructor(saved?: { size: number; hashes: readonly Uint8Array[] }) {
+    if (!saved) return;
+    let rest = saved.size;
+    const heights: number[] = [];
+    for (let h = 52; h >= 0; h--) {
+      if (rest < 2 ** h) continue;
+      heights.push(h);
+      rest -= 2 ** h;
+    }
+    if (heights.length !== saved.hashes.length) throw new RangeError(`a tree of ${saved.size} leaves has ${heights.length} subtrees, not ${saved.hashes.length}`);
+    heights.forEach((height, i) => this.stack.push({ hash: Buffer.from(saved.hashes[i] as Uint8Array), height }));
+    this.count = saved.size;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds one leaf hash. */
+  push(leaf: Uint8Array): void {
+    let node: { hash: Buffer; height: number } = { hash: Buffer.from(leaf), height: 0 };
+    for (let top = this.stack.at(-1); top && top.height === node.height; top = this.stack.at(-1)) {
+      this.stack.pop();
+      node = { hash: nodeHash(top.hash, node.hash), height: node.height + 1 };
+    }
+    this.stack.push(node);
+    this.count += 1;
+  }
+
+  /** The tree hash of every leaf pushed so far (RFC 6962 2.1). */
+  root(): Buffer {
+    const last = this.stack.at(-1);
+    if (!last) return sha256();
+    let r: Buffer = last.hash;
+    for (let i = this.stack.length - 2; i >= 0; i--) r = nodeHash((this.stack[i] as { hash: Buffer }).hash, r);
+    return r;
+  }
+
+  /** The compact range, to save and resume from. */
+  frontier(): { size: number; hashes: Buffer[] } {
+    return { size: this.count, hashes: this.stack.map((s) => s.hash) };
+  }
 }

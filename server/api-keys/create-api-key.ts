@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal';
 import { randomId, randomToken, sha256Hex } from '../auth/tokens';
 import { toApiKeyView } from './api-key-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Mints an API key for the caller, scoped to their role or a lesser one. The secret is returned once. */
 export async function createApiKey(

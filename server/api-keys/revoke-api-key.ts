@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import type { Principal } from '../auth/principal';
 import { toApiKeyView } from './api-key-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Revokes a key at once. Owners revoke their own keys; admins any key. */
 export async function revokeApiKey(deps: Deps, caller: Principal, id: string, meta: RequestMeta): Promise<ApiKeyView> {

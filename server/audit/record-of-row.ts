@@ -21,7 +21,7 @@ export function recordOfRow(row: AuditEvent): AuditRecord {
 }
 
 /** The row that stores an event at its place in the chain. */
-export function rowOfEvent(seq: number, prevHash: string, hash: string, event: AuditEventInput): AuditEvent {
+export function rowOfEvent(seq: number, prevHash: string, hash: string, event: AuditEventInput, leaf: string): AuditEvent {
   return {
     seq,
     at: event.at,
@@ -39,5 +39,6 @@ export function rowOfEvent(seq: number, prevHash: string, hash: string, event: A
     details: JSON.stringify(event.details),
     prevHash,
     hash,
+    leaf,
   };
 }

@@ -5,7 +5,7 @@ import type { ServerContext } from '../context';
 import type { Principal } from './principal';
 import { sha256Hex } from './tokens';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config'>;
 export type SessionResult =
   | { ok: true; principal: Extract<Principal, { kind: 'session' }> }
   | { ok: false; reason: 'none' | 'idle' | 'expired' };

@@ -6,7 +6,7 @@ import type { ServerContext } from '../context';
 import { hashPassword, verifyPassword } from './password';
 import type { Principal } from './principal';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Changes the caller's own password and ends their other sessions. */
 export async function changePassword(

@@ -10,7 +10,7 @@ import { UNUSABLE_HASH, verifyPassword } from './password';
 import type { Principal } from './principal';
 import { randomToken, sha256Hex } from './tokens';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'metrics'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config' | 'metrics'>;
 type Origin = Omit<RequestMeta, 'actor'>;
 export type SignedIn = { token: string; principal: Extract<Principal, { kind: 'session' }> };
 

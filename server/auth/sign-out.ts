@@ -3,7 +3,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import type { Principal } from './principal';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Ends a console session; `idle` is the console's automatic logoff. */
 export async function signOut(

@@ -45,7 +45,7 @@ const PER_WINDOW = 20;
 export class RefusalAuditor {
   private readonly windows = new Map<string, { start: number; count: number; suppressed: number }>();
 
-  constructor(private readonly ctx: Pick<ServerContext, 'db' | 'auditLock' | 'log'>) {}
+  constructor(private readonly ctx: Pick<ServerContext, 'db' | 'ledger' | 'log'>) {}
 
   record(peer: string | null, reason: RefusalReason, detail: string, agent?: { id: string; name: string }): void {
     const key = peer ?? 'unknown';

@@ -5,7 +5,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import { randomId, randomToken, sha256Hex } from '../auth/tokens';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'pki'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config' | 'pki'>;
 
 /** Makes a single-use join token for a new host; the token itself is returned once, never stored. */
 export async function createJoinToken(deps: Deps, body: CreateJoinTokenBody, meta: RequestMeta): Promise<CreatedJoinToken> {

@@ -8,7 +8,7 @@ import type { ServerContext } from '../context';
 import { randomId, sha256Hex } from '../auth/tokens';
 import { issueAgentCertificate, publicKeyOfCsr } from '../pki/certificates';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'pki'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config' | 'pki'>;
 type Refusal = 'unknown' | 'reused' | 'expired' | 'malformed';
 
 const messages: Record<Refusal, string> = {

@@ -4,7 +4,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import { issueAgentCertificate, publicKeyOfCsr } from '../pki/certificates';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'pki'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config' | 'pki'>;
 
 /** Issues a fresh certificate to a connected, unrevoked agent over its channel. */
 export async function renewAgentCertificate(deps: Deps, agentId: string, csr: string, meta: RequestMeta) {

@@ -4,7 +4,7 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents'>;
 
 /**
  * Revokes a host: the agent and every certificate it was issued go on the deny list (checked at

@@ -19,7 +19,7 @@ export function scheduleServerCertRenewal(ctx: ServerContext, targets: Target[],
 
 /** Renews each target whose certificate has spent two thirds of its life; returns the renewed names. */
 export async function renewDueCertificates(
-  ctx: Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'pki' | 'log'>,
+  ctx: Pick<ServerContext, 'db' | 'ledger' | 'config' | 'pki' | 'log'>,
   targets: Target[],
 ): Promise<ServerCertName[]> {
   const renewed: ServerCertName[] = [];

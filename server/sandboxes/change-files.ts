@@ -4,7 +4,7 @@ import type { ServerContext } from '../context';
 import { recordFileEnd, recordFileStart } from './file-audit';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
-export type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+export type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /**
  * A change to a sandbox's files (remove, mkdir): audited before it is made (no audit, no change)

@@ -10,7 +10,7 @@ import { getSettings } from '../settings/get-settings';
 import { pickHost } from './schedule';
 import { toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /**
  * Creates a sandbox: picks a host, records the sandbox and its audit event (nothing starts

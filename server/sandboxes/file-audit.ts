@@ -4,7 +4,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 
 type FileDetails = Omit<Extract<AuditAction, { action: 'sandbox.file' }>['details'], 'phase'>;
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'log'>;
 
 /** Records that a file operation is about to happen; throws when it cannot be (then it must not happen). */
 export async function recordFileStart(deps: Deps, meta: RequestMeta, target: AuditTarget, details: FileDetails): Promise<void> {

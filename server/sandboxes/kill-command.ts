@@ -6,7 +6,7 @@ import type { ServerContext } from '../context';
 import { findCommand, toCommandView } from './command-view';
 import { askAgent } from './running-sandbox';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'commands'>;
 
 /**
  * Kills a running command (the sandbox goes on). Audited before the kill is sent; the command's

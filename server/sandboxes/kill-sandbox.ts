@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { findSandbox, toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /** Kills a sandbox: recorded first, then the agent stops it (its tear-down runs in the background there). */
 export async function killSandbox(deps: Deps, caller: Principal, id: string, meta: RequestMeta): Promise<SandboxView> {

@@ -8,7 +8,7 @@ const REASON = { killed: null, expired: 'deadline reached', idle: 'idle timeout'
 
 /** Records that a sandbox ended (by the agent's word: it is the actor), unless it already had. */
 export async function markStopped(
-  deps: Pick<ServerContext, 'db' | 'auditLock'>,
+  deps: Pick<ServerContext, 'db' | 'ledger'>,
   agentId: string,
   id: string,
   reason: keyof typeof STATE,

@@ -8,7 +8,7 @@ import { recordFileEnd, recordFileStart } from './file-audit';
 import { appErrorOf, askAgent, findRunningSandbox } from './running-sandbox';
 import { TRANSFER_TIMEOUT_MS } from './write-file';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /**
  * Opens a file of a sandbox for download. Refusals (no such file, a directory) come before any

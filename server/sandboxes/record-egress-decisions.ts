@@ -9,7 +9,7 @@ import type { ServerContext } from '../context';
  * events: allowed ones as successes, denied ones as failures, each on its sandbox. Decisions
  * about sandboxes the agent does not run are ignored: an agent speaks for its own sandboxes only.
  */
-export async function recordEgressDecisions(deps: Pick<ServerContext, 'db' | 'auditLock'>, agentId: string, decisions: NetworkDecision[]): Promise<number> {
+export async function recordEgressDecisions(deps: Pick<ServerContext, 'db' | 'ledger'>, agentId: string, decisions: NetworkDecision[]): Promise<number> {
   const ids = [...new Set(decisions.map((d) => d.sandboxId))];
   const sandboxes = new Map(
     (await deps.db.sandbox.findMany({ where: { id: { in: ids }, agentId }, select: { id: true, image: true } })).map((s) => [s.id, s]),

@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
  * An agent process started and removed what an earlier run left behind: its sandboxes that were
  * still running are lost with it. Both are recorded, with the agent as the actor.
  */
-export async function recordReconcile(deps: Pick<ServerContext, 'db' | 'auditLock'>, agentId: string, removed: string[]): Promise<void> {
+export async function recordReconcile(deps: Pick<ServerContext, 'db' | 'ledger'>, agentId: string, removed: string[]): Promise<void> {
   const agent = await deps.db.agent.findUnique({ where: { id: agentId } });
   await audited(deps, async (tx, record) => {
     const lost = await tx.sandbox.findMany({ where: { agentId, state: { in: ['starting', 'running'] } }, select: { id: true } });

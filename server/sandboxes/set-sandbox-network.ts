@@ -9,7 +9,7 @@ import { getSettings } from '../settings/get-settings';
 import { askAgent, findRunningSandbox } from './running-sandbox';
 import { toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /**
  * Replaces a running sandbox's network rules. The change, its audit event (before and after) and

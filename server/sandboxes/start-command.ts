@@ -11,7 +11,7 @@ import type { LiveCommand } from './live-commands';
 import { markStopped } from './mark-stopped';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log' | 'commands'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'commands'>;
 
 /**
  * A command without its own timeout ends with its sandbox at the latest; the channel's wait for it is

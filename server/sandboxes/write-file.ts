@@ -8,7 +8,7 @@ import type { ServerContext } from '../context';
 import { recordFileEnd, recordFileStart } from './file-audit';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 
 /** How long one transfer may take end to end. */
 export const TRANSFER_TIMEOUT_MS = 6 * 3_600_000;

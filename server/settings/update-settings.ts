@@ -4,7 +4,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import { getSettings } from './get-settings';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Saves changed settings; the audit event records each change's before and after. */
 export async function updateSettings(deps: Deps, body: UpdateSettingsBody, meta: RequestMeta): Promise<Settings> {

@@ -5,7 +5,7 @@ import type { ServerContext } from '../context';
 import { generatePassword, hashPassword } from '../auth/password';
 import { randomId, randomToken, sha256Hex } from '../auth/tokens';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock' | 'config' | 'pki'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'config' | 'pki'>;
 
 /**
  * On first start (no users yet), creates the first admin with a random one-time password that must

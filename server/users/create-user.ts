@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import { generatePassword, hashPassword } from '../auth/password';
 import { toUserView } from './user-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /** Creates a user who must change the first password at first sign-in. */
 export async function createUser(deps: Deps, body: CreateUserBody, meta: RequestMeta): Promise<CreatedUser> {

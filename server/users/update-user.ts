@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import type { Principal } from '../auth/principal';
 import { toUserView } from './user-view';
 
-type Deps = Pick<ServerContext, 'db' | 'auditLock'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'>;
 
 /**
  * Changes a user's role, disables or enables them, or lifts a sign-in lock-out. Users are never

@@ -10,8 +10,10 @@ let cp: ControlPlane;
 let admin: Awaited<ReturnType<typeof adminClient>>;
 beforeAll(async () => {
   cp = await startControlPlane();
-  admin = await adminClient(cp);
   seedAuditEvents(path.join(cp.dataDir, 'control-plane.db'), N);
+  // Rows written behind a running ledger's back are not its own: it takes them in at its next start.
+  await cp.restart();
+  admin = await adminClient(cp);
 });
 afterAll(async () => {
   await cp?.stop();
@@ -48,9 +50,9 @@ describe(`the audit trail at ${N} events`, () => {
     db.close();
   });
 
-  it('verifies the whole chain of 100k events', async () => {
-    const v = (await admin.get('/api/v1/audit/verify')).body as { events: number; break: null };
-    expect(v.break).toBeNull();
-    expect(v.events).toBeGreaterThan(N);
+  it('self-checks the whole ledger of 100k events against its signed checkpoints', async () => {
+    const v = (await admin.post('/api/v1/audit/verify', {})).body as { size: number; ok: boolean };
+    expect(v.ok).toBe(true);
+    expect(v.size).toBeGreaterThan(N);
   });
 });

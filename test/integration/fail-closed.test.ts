@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditPage } from '../../lib/api/audit';
+import type { AuditPage, LedgerStatus } from '../../lib/api/audit';
 import type { UserView } from '../../lib/api/users';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
@@ -16,6 +16,16 @@ afterAll(async () => {
 });
 
 const dbFile = () => path.join(cp.dataDir, 'control-plane.db');
+
+/** The ledger status once the start-up self-check (which runs while the console serves) is done. */
+async function afterStartCheck(client: Awaited<ReturnType<typeof adminClient>>): Promise<LedgerStatus> {
+  for (let i = 0; i < 100; i++) {
+    const status = (await client.get('/api/v1/audit/ledger')).body as LedgerStatus;
+    if (status.lastCheck?.trigger === 'start') return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no start-up self-check within 10 s');
+}
 
 /** Makes every audit write fail inside the database, the way a full disk or a broken table would. */
 function breakAuditWrites(): () => void {
@@ -69,31 +79,52 @@ describe('fail closed', () => {
 });
 
 describe('tamper evidence and restarts', () => {
-  it('keeps all data across a restart and re-verifies the chain at start', async () => {
+  it('keeps all data across a restart and self-checks the ledger at start', async () => {
     const usersBefore = ((await admin.get('/api/v1/users')).body as { users: UserView[] }).users.length;
     await cp.restart();
     const again = await adminClient(cp);
     expect(((await again.get('/api/v1/users')).body as { users: UserView[] }).users.length).toBe(usersBefore);
-    const starts = ((await again.get('/api/v1/audit?action=system.start')).body as AuditPage).events;
-    expect(starts.length).toBeGreaterThanOrEqual(2);
-    expect(starts[0]).toMatchObject({ outcome: 'success', details: { chainVerified: true } });
+    const status = await afterStartCheck(again);
+    const checks = ((await again.get('/api/v1/audit?action=ledger.self_check')).body as AuditPage).events;
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    expect(checks[0]).toMatchObject({ outcome: 'success', details: { trigger: 'start', ok: true } });
+    expect(status.lastCheck).toMatchObject({ ok: true, trigger: 'start' });
+    expect(status.latestCheckpoint?.size).toBeGreaterThan(0);
     admin = again;
   });
 
-  it('detects an event altered behind the appliance\'s back', async () => {
-    expect((await admin.get('/api/v1/audit/verify')).body).toMatchObject({ break: null });
+  it("detects an event altered behind the appliance's back, names it, and alerts until a check passes", async () => {
+    expect((await admin.post('/api/v1/audit/verify', {})).body).toMatchObject({ ok: true, firstBadSeq: null });
     const db = new Database(dbFile());
     // An attacker with the database file must first remove the append-only guard, then edit.
     db.exec('DROP TRIGGER AuditEvent_no_update');
     db.prepare("UPDATE AuditEvent SET outcome = 'success' WHERE action = 'auth.sign_in' AND outcome = 'failure'").run();
     db.exec(`UPDATE AuditEvent SET actorName = 'nobody' WHERE seq = 2`);
     db.close();
-    const v = await admin.get('/api/v1/audit/verify');
-    expect(v.body).toMatchObject({ break: { seq: 2, reason: 'hash_mismatch' } });
+    const v = await admin.post('/api/v1/audit/verify', {});
+    expect(v.body).toMatchObject({ ok: false, firstBadSeq: 2, reason: expect.stringMatching(/event 2: altered/) });
+    const failed = ((await admin.get('/api/v1/audit?action=ledger.self_check&limit=1')).body as AuditPage).events[0];
+    expect(failed).toMatchObject({ outcome: 'failure', details: { trigger: 'manual', ok: false, firstBadSeq: 2 } });
     await cp.restart();
-    expect(cp.output()).toMatch(/AUDIT TRAIL INTEGRITY CHECK FAILED/);
     admin = await adminClient(cp);
-    const starts = ((await admin.get('/api/v1/audit?action=system.start')).body as AuditPage).events;
-    expect(starts[0]).toMatchObject({ outcome: 'failure', details: { chainVerified: false } });
+    expect((await afterStartCheck(admin)).lastCheck).toMatchObject({ ok: false, trigger: 'start', firstBadSeq: 2 });
+    expect(cp.output()).toMatch(/AUDIT LEDGER INTEGRITY CHECK FAILED/);
+  });
+
+  it('also catches history rewritten with a recomputed chain and leaves, by the signed checkpoints', async () => {
+    const { recordOfRow } = await import('../../server/audit/record-of-row');
+    const { chainEvents } = await import('../../server/audit/append-event');
+    const db = new Database(dbFile());
+    db.exec('DROP TRIGGER IF EXISTS AuditEvent_no_update');
+    const records = (db.prepare('SELECT * FROM AuditEvent ORDER BY seq').all() as never[]).map((r) => recordOfRow(r));
+    // Every hash and leaf recomputed from the first event on: the chain alone now looks intact.
+    const rewritten = chainEvents({ seq: 0, hash: '0'.repeat(64) }, records.map((r, i) => (i === 0 ? { ...r, requestId: 'rewritten' } : r)));
+    const update = db.prepare('UPDATE AuditEvent SET requestId = ?, prevHash = ?, hash = ?, leaf = ? WHERE seq = ?');
+    db.transaction(() => {
+      for (const { record, leaf } of rewritten) update.run(record.requestId, record.prevHash, record.hash, leaf.toString('hex'), record.seq);
+    })();
+    db.close();
+    const v = (await admin.post('/api/v1/audit/verify', {})).body as { ok: boolean; firstBadSeq: number; reason: string };
+    expect(v).toMatchObject({ ok: false, firstBadSeq: 1, reason: expect.stringMatching(/do not match the signed checkpoint/) });
   });
 });

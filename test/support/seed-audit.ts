@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { chainHash } from '../../lib/audit/chain';
 import { GENESIS_HASH, type AuditEventInput } from '../../lib/audit/events';
+import { chainEvents } from '../../server/audit/append-event';
 import { rowOfEvent } from '../../server/audit/record-of-row';
 
 const actors = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
@@ -12,16 +12,14 @@ const actors = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heid
 export function seedAuditEvents(databaseFile: string, count: number): void {
   const db = new Database(databaseFile);
   const head = db.prepare('SELECT seq, hash FROM AuditEvent ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-  let seq = head?.seq ?? 0;
-  let prev = head?.hash ?? GENESIS_HASH;
+  const chain = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
   const insert = db.prepare(
-    `INSERT INTO AuditEvent (seq, at, actorType, actorId, actorName, action, targetType, targetId, targetName, outcome, sourceIp, userAgent, requestId, details, prevHash, hash)
-     VALUES (@seq, @at, @actorType, @actorId, @actorName, @action, @targetType, @targetId, @targetName, @outcome, @sourceIp, @userAgent, @requestId, @details, @prevHash, @hash)`,
+    `INSERT INTO AuditEvent (seq, at, actorType, actorId, actorName, action, targetType, targetId, targetName, outcome, sourceIp, userAgent, requestId, details, prevHash, hash, leaf)
+     VALUES (@seq, @at, @actorType, @actorId, @actorName, @action, @targetType, @targetId, @targetName, @outcome, @sourceIp, @userAgent, @requestId, @details, @prevHash, @hash, @leaf)`,
   );
   const start = Date.now() - count * 1000;
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      seq += 1;
       const name = actors[i % actors.length] ?? 'alice';
       const failed = i % 10 === 0;
       const event: AuditEventInput = {
@@ -32,12 +30,11 @@ export function seedAuditEvents(databaseFile: string, count: number): void {
         outcome: failed ? 'failure' : 'success',
         sourceIp: '127.0.0.1',
         userAgent: 'seed',
-        requestId: `seed-${seq}`,
+        requestId: `seed-${chain.seq + 1}`,
         at: new Date(start + i * 1000).toISOString(),
       };
-      const hash = chainHash(seq, prev, event);
-      insert.run(rowOfEvent(seq, prev, hash, event));
-      prev = hash;
+      const [{ record, leaf }] = chainEvents(chain, [event]) as [ReturnType<typeof chainEvents>[number]];
+      insert.run(rowOfEvent(record.seq, record.prevHash, record.hash, event, leaf.toString('hex')));
     }
   })();
   db.close();

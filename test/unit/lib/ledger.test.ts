@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signCheckpoint, verifierKey, verifyCheckpoint } from '../../../lib/ledger/checkpoint';
-import { consistencyProof, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
+import { TreeBuilder, consistencyProof, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
 
 const leaves = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from(`{"seq":${i + 1}}`)));
 
@@ -40,6 +40,24 @@ describe('RFC 6962 Merkle tree', () => {
     const proof = consistencyProof(edited, 5, 20);
     expect(verifyConsistency(5, 20, treeHash(leaves, 0, 5), treeHash(edited, 0, 20), proof)).toBe(false);
     expect(verifyConsistency(7, 20, treeHash(leaves, 0, 7), treeHash(leaves, 0, 20), consistencyProof(leaves, 6, 20))).toBe(false);
+  });
+});
+
+describe('TreeBuilder (compact range)', () => {
+  it('has the tree hash of every prefix, and resumes from a saved frontier', () => {
+    const tree = new TreeBuilder();
+    expect(tree.root()).toEqual(treeHash([]));
+    for (let n = 1; n <= leaves.length; n++) {
+      tree.push(leaves[n - 1] as Buffer);
+      expect(tree.root(), `size ${n}`).toEqual(treeHash(leaves, 0, n));
+      const resumed = new TreeBuilder(tree.frontier());
+      for (const leaf of leaves.slice(n)) resumed.push(leaf);
+      expect(resumed.root(), `resumed at ${n}`).toEqual(treeHash(leaves));
+    }
+  });
+
+  it('refuses a frontier that cannot belong to its size', () => {
+    expect(() => new TreeBuilder({ size: 3, hashes: [leaves[0] as Buffer] })).toThrow(/2 subtrees/);
   });
 });
 

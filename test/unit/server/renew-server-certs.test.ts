@@ -8,7 +8,8 @@ import { openSqlite } from '../../../server/db/client';
 import { migrateSqlite } from '../../../server/db/migrate';
 import { createCaCertificate, issueServerCertificate, type KeyPair } from '../../../server/pki/certificates';
 import { renewDueCertificates } from '../../../server/pki/renew-server-certs';
-import { SerialLock } from '../../../server/serial-lock';
+import { openLedger } from '../../../server/audit/open-ledger';
+import { randomBytes } from 'node:crypto';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-renew-'));
 const db = openSqlite(path.join(dir, 'cp.db'));
@@ -24,7 +25,7 @@ describe('server certificate renewal', () => {
     const ca = createCaCertificate('Test CA', 'Test', 1);
     const ctx = {
       db,
-      auditLock: new SerialLock(),
+      ledger: (await openLedger(db, randomBytes(32), 'sbx.test/audit', { checkpointEvery: 100, checkpointFile: path.join(dir, 'checkpoints.log'), sinks: [], log: pino({ level: 'silent' }) })).ledger,
       config: parseConfig({ SBX_DATA_DIR: dir }),
       pki: { ca, caCertFile: '', caFingerprint: '' },
       log: pino({ level: 'silent' }),

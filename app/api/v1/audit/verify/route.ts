@@ -1,5 +1,5 @@
-import { verifyAuditTrail } from '@/server/audit/verify-trail';
+import { selfCheckLedger } from '@/server/audit/self-check';
 import { apiRoute } from '@/server/http/api-route';
 
-/** Recomputes the hash chain now and reports the first break, if any. */
-export const GET = apiRoute({ auth: true, permission: 'audit.read' }, async ({ ctx }) => verifyAuditTrail(ctx));
+/** Runs the ledger's integrity self-check now (recorded as a `ledger.self_check` event). */
+export const POST = apiRoute({ auth: true, permission: 'audit.read' }, async ({ ctx }) => selfCheckLedger(ctx, 'manual'));
