@@ -6,3 +6,4 @@ export { SbxClient, type ClientOptions } from './client';
 export * from './errors';
 export { SandboxFiles } from './files';
 export type { FileEntry, FileWritten } from '../lib/api/files';
+export { exportAudit, verifyBundleFile, type BundleVerdict, type ExportView } from './audit';

@@ -6,6 +6,7 @@ import type { AgentChannels } from './gateway/channels';
 import type { Metrics } from './metrics';
 import type { LiveCommands } from './sandboxes/live-commands';
 import type { KeyPair } from './pki/certificates';
+import type { ExportJobs } from './audit/export-jobs';
 import type { Ledger } from './audit/ledger';
 
 /** Everything a service may need, made once at start-up by server/main.ts. */
@@ -16,6 +17,8 @@ export type ServerContext = {
   ledger: Ledger;
   /** The root key that seals the control plane's own secrets; it never leaves this process. */
   rootKey: Buffer;
+  /** Evidence exports being made, and made bundles for a day. */
+  exports: ExportJobs;
   log: Logger;
   metrics: Metrics;
   version: string;

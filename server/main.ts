@@ -11,6 +11,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config';
 import { audited } from './audit/audited';
 import { SYSTEM_ACTOR, auditEvent } from './audit/event';
+import { ExportJobs } from './audit/export-jobs';
 import { selfCheckLedger } from './audit/self-check';
 import { startLedger } from './audit/start-ledger';
 import { consoleTlsOptions, createConsoleServer } from './console-server';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     db,
     ledger: ledger.ledger,
     rootKey: rootKey.key,
+    exports: new ExportJobs(path.join(config.dataDir, 'exports')),
     log,
     metrics: createMetrics(),
     version,

@@ -61,3 +61,30 @@ export const InclusionProofView = z.object({
   verified: z.boolean(),
 });
 export type InclusionProofView = z.infer<typeof InclusionProofView>;
+
+/** `POST /api/v1/audit/exports`: an evidence bundle of the events between two times (both optional). */
+export const ExportBody = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),
+    to: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).optional(),
+  })
+  .refine((b) => !b.from || !b.to || Date.parse(b.from) <= Date.parse(b.to), { message: 'expected a time after from', path: ['to'] });
+export type ExportBody = z.infer<typeof ExportBody>;
+
+/** An export being made or made: its progress, then its bundle's size and digest. */
+export const ExportView = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  createdAt: z.string(),
+  /** Positions of the ledger read so far, of `total` (the tree size: a range export still carries every leaf). */
+  done: z.number().int(),
+  total: z.number().int(),
+  events: z.number().int(),
+  bytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  fileName: z.string(),
+  error: z.string().nullable(),
+});
+export type ExportView = z.infer<typeof ExportView>;

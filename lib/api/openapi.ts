@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
-import { AuditPage, AuditQuery, InclusionProofView, LedgerSelfCheck, LedgerStatus } from './audit';
+import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
@@ -45,6 +45,9 @@ export const operations: Operation[] = [
   { method: 'post', path: '/audit/verify', summary: 'Run the ledger integrity self-check now (recompute every event, check every signed checkpoint)', auth: true, response: LedgerSelfCheck },
   { method: 'get', path: '/audit/ledger', summary: 'The ledger: size, root, latest signed checkpoint, key versions, last self-check', auth: true, response: LedgerStatus },
   { method: 'post', path: '/audit/ledger/rotate-key', summary: 'Make a new checkpoint signing key version (old versions stay for verification)', auth: true, response: LedgerStatus },
+  { method: 'post', path: '/audit/exports', summary: 'Start an evidence export (from/to optional); answers with its progress', auth: true, body: ExportBody, response: z.object({ export: ExportView }) },
+  { method: 'get', path: '/audit/exports/{id}', summary: "An export's progress, then its bundle's size and SHA-256", auth: true, response: z.object({ export: ExportView }) },
+  { method: 'get', path: '/audit/exports/{id}/bundle', summary: 'Download a finished evidence bundle (gzipped tar)', auth: true, binary: true },
   { method: 'get', path: '/audit/events/{seq}/proof', summary: "An event's inclusion proof in the latest signed checkpoint", auth: true, response: InclusionProofView },
   { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
   { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },

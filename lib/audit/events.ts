@@ -195,6 +195,23 @@ export const AuditAction = z.discriminatedUnion('action', [
     }),
   }),
   z.object({
+    /** An evidence bundle made (`start`, before any data is read) and finished (`end`, with the bundle's digest). */
+    action: z.literal('audit.export'),
+    details: z.object({
+      phase: z.enum(['start', 'end']),
+      exportId: z.string(),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+      fromSeq: z.number().int().optional(),
+      toSeq: z.number().int().optional(),
+      treeSize: z.number().int().optional(),
+      events: z.number().int().optional(),
+      bytes: z.number().int().optional(),
+      sha256: z.string().optional(),
+      error: z.string().optional(),
+    }),
+  }),
+  z.object({
     action: z.literal('ledger.key_rotate'),
     details: z.object({ version: z.number().int(), verifierKey: z.string() }),
   }),

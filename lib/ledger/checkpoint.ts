@@ -35,20 +35,20 @@ export function verifierKey(name: string, publicKey: KeyObject): string {
   return `${name}+${keyId(name, publicKey).toString('hex')}+${Buffer.concat([Buffer.of(0x01), rawPublicKey(publicKey)]).toString('base64')}`;
 }
 
-/** Signs a checkpoint with an Ed25519 private key (PEM or key object): the whole signed note. */
-export function signCheckpoint(c: Checkpoint, name: string, privateKey: KeyObject | string): string {
+/** Signs a note body (text ending in a newline) with an Ed25519 private key: the whole signed note. */
+export function signNote(body: string, name: string, privateKey: KeyObject | string): string {
+  if (!body.endsWith('\n') || body.includes('\n\n')) throw new Error('a note body is lines ending in a newline, with no blank line');
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
-  const body = checkpointBody(c);
   const signature = sign(null, Buffer.from(body), key);
   return `${body}\n${EM_DASH} ${name} ${Buffer.concat([keyId(name, createPublicKey(key)), signature]).toString('base64')}\n`;
 }
 
 /**
- * Checks a signed checkpoint against trusted keys (by name). Returns the checkpoint when at least
- * one signature line is by a trusted key and verifies; null for anything else (unknown keys'
- * lines are ignored, as signed-note says; a bad signature by a known key is a failure).
+ * Opens a signed note against trusted keys (by name): its body when at least one signature line
+ * is by a trusted key and verifies; null for anything else (unknown keys' lines are ignored, as
+ * signed-note says; a bad signature by a known key is a failure).
  */
-export function verifyCheckpoint(note: string, trusted: { name: string; publicKey: KeyObject }[]): Checkpoint | null {
+export function openNote(note: string, trusted: readonly { name: string; publicKey: KeyObject }[]): string | null {
   const cut = note.lastIndexOf('\n\n');
   if (cut < 0) return null;
   const body = note.slice(0, cut + 1);
@@ -64,8 +64,54 @@ export function verifyCheckpoint(note: string, trusted: { name: string; publicKe
       good = true;
     }
   }
-  if (!good) return null;
-  const [origin = '', size = '', root = ''] = body.split('\n');
-  if (!/^\d+$/.test(size) || !/^[A-Za-z0-9+/]{43}=$/.test(root)) return null;
+  return good ? body : null;
+}
+
+/** Signs a checkpoint with an Ed25519 private key (PEM or key object): the whole signed note. */
+export function signCheckpoint(c: Checkpoint, name: string, privateKey: KeyObject | string): string {
+  return signNote(checkpointBody(c), name, privateKey);
+}
+
+/** Checks a signed checkpoint against trusted keys (see openNote); the checkpoint, or null. */
+export function verifyCheckpoint(note: string, trusted: readonly { name: string; publicKey: KeyObject }[]): Checkpoint | null {
+  const body = openNote(note, trusted);
+  if (body === null) return null;
+  const [origin = '', size = '', root = '', ...rest] = body.split('\n');
+  if (rest.join('') !== '' || !/^\d+$/.test(size) || !/^[A-Za-z0-9+/]{43}=$/.test(root)) return null;
   return { origin, size: Number(size), root: Buffer.from(root, 'base64') };
+}
+
+/** Splits a file of signed notes written one after another (the checkpoint log) into notes. */
+export function splitNotes(text: string): string[] {
+  const notes: string[] = [];
+  const lines = text.split('\n');
+  let i = 0;
+  while (i < lines.length) {
+    if (lines[i] === '') {
+      i += 1;
+      continue;
+    }
+    const start = i;
+    while (i < lines.length && lines[i] !== '') i += 1; // the body
+    i += 1; // the blank line
+    while (i < lines.length && (lines[i] ?? '').startsWith(`${EM_DASH} `)) i += 1; // signatures
+    notes.push(`${lines.slice(start, i).join('\n')}\n`);
+  }
+  return notes;
+}
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * Reads a verifier key (`name+hex(key id)+base64(0x01 ‖ public key)`) into a trusted key; null
+ * when it is malformed, not Ed25519, or its key id does not match its name and key.
+ */
+export function parseVerifierKey(text: string): { name: string; publicKey: KeyObject } | null {
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text.trim());
+  if (!m) return null;
+  const raw = Buffer.from(m[3] ?? '', 'base64');
+  if (raw.length !== 33 || raw[0] !== 0x01) return null;
+  const publicKey = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw.subarray(1)]), format: 'der', type: 'spki' });
+  const name = m[1] ?? '';
+  return keyId(name, publicKey).toString('hex') === m[2] ? { name, publicKey } : null;
 }

@@ -63,6 +63,11 @@ export class LogVerifier {
     return this.problem !== null;
   }
 
+  /** The problem found so far, if any (a forged checkpoint is known before any entry). */
+  get found(): Problem | null {
+    return this.problem;
+  }
+
   /** Takes the next position of the log (positions start at 1 and must not skip). */
   add(entry: Entry): void {
     if (this.problem) return;

@@ -4,6 +4,7 @@
  */
 import { SbxError } from '../errors';
 import { UsageError, type Command } from './command';
+import { auditExport, auditVerify } from './commands/audit';
 import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
@@ -27,6 +28,8 @@ const commands: Record<string, Command> = {
   'files list': filesList,
   'files rm': filesRemove,
   'files mkdir': filesMkdir,
+  'audit export': auditExport,
+  'audit verify': auditVerify,
 };
 
 function usage(): string {

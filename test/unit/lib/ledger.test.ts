@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signCheckpoint, verifierKey, verifyCheckpoint } from '../../../lib/ledger/checkpoint';
-import { TreeBuilder, consistencyProof, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
+import { FlatTree, TreeBuilder, consistencyProof, consistencyRanges, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
 
 const leaves = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from(`{"seq":${i + 1}}`)));
 
@@ -54,6 +54,17 @@ describe('TreeBuilder (compact range)', () => {
       for (const leaf of leaves.slice(n)) resumed.push(leaf);
       expect(resumed.root(), `resumed at ${n}`).toEqual(treeHash(leaves));
     }
+  });
+
+  it('FlatTree gives the same hashes and proofs over one flat buffer (remembered subtrees included)', () => {
+    const many = Array.from({ length: 1100 }, (_, i) => leafHash(Buffer.from(String(i))));
+    const flat = new FlatTree(Buffer.concat(many));
+    for (const [m, n] of [[1, 1100], [256, 1100], [513, 1024], [1000, 1100], [1099, 1100]] as const) {
+      const proof = consistencyRanges(m, n).map(([a, b]) => flat.hash(a, b));
+      expect(proof).toEqual(consistencyProof(many, m, n));
+      expect(verifyConsistency(m, n, flat.hash(0, m), flat.hash(0, n), proof)).toBe(true);
+    }
+    expect(flat.hash(0, 1100)).toEqual(treeHash(many));
   });
 
   it('refuses a frontier that cannot belong to its size', () => {
