@@ -257,3 +257,49 @@ test.describe('automatic logoff', () => {
     await expect(page).toHaveURL(/\/login/);
   });
 });
+
+test.describe.serial('audit ledger', () => {
+  test('verify now, an inclusion proof, an evidence export with progress and download, and the live tail', async ({ page }) => {
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    const ledger = page.getByTestId('ledger-panel');
+    await expect(ledger.getByTestId('latest-checkpoint')).toContainText(/\d+ events, root [0-9a-f]{16}…, key v1/);
+    await ledger.getByRole('button', { name: 'Verify now' }).click();
+    await expect(ledger.locator('.alert.ok')).toContainText(/Verified: all \d+ events recomputed/);
+
+    await page.getByTestId('audit-row').last().click();
+    await expect(page.getByTestId('inclusion-proof')).toContainText(/^Included in the signed checkpoint of \d+ events/);
+
+    const exportPanel = page.getByTestId('export-panel');
+    await exportPanel.locator('#x-from').fill('2030-01-02T00:00');
+    await exportPanel.locator('#x-to').fill('2030-01-01T00:00');
+    await exportPanel.getByRole('button', { name: 'Export' }).click();
+    await expect(exportPanel.locator('#x-to-error')).toHaveText('expected a time after from');
+    await exportPanel.locator('#x-from').fill('');
+    await exportPanel.locator('#x-to').fill('');
+    await exportPanel.getByRole('button', { name: 'Export' }).click();
+    await expect(exportPanel.locator('.alert.ok')).toContainText(/Bundle ready: \d+ events/, { timeout: 30_000 });
+    const download = page.waitForEvent('download');
+    await exportPanel.getByTestId('export-download').click();
+    expect((await download).suggestedFilename()).toMatch(/^sbx-audit-.*\.tar\.gz$/);
+
+    await page.getByTestId('live-tail').check();
+    const admin = await adminClient(cp, ADMIN_PASSWORD);
+    await admin.post('/api/v1/api-keys', { name: 'tail-me', role: 'developer', expiresInDays: 1 });
+    await expect(page.getByTestId('audit-row').first()).toHaveAttribute('data-action', 'apikey.create', { timeout: 10_000 });
+  });
+
+  test('an event altered in the database raises the ledger alert on every page', async ({ page }) => {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(cp.dataDir, 'control-plane.db'));
+    db.exec('DROP TRIGGER AuditEvent_no_update');
+    db.exec("UPDATE AuditEvent SET actorName = 'mallory' WHERE seq = 3");
+    db.close();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('ledger-panel').getByRole('button', { name: 'Verify now' }).click();
+    await expect(page.getByTestId('ledger-panel').locator('.alert.error')).toContainText('Verification failed at event #3');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await expect(page.getByTestId('ledger-alert')).toContainText('Audit ledger integrity check failed at event #3');
+  });
+});

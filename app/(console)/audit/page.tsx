@@ -1,20 +1,24 @@
 'use client';
 
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { AuditPage } from '@/lib/api/audit';
 import { auditActionNames, type AuditRecord } from '@/lib/audit/events';
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, Badge, EmptyState, PageHead, Time } from '../../_ui/common';
 import { Field } from '../../_ui/field';
+import { EventProof } from './event-proof';
+import { ExportPanel } from './export-panel';
+import { LedgerPanel } from './ledger-panel';
 
-type Filters = { actor: string; action: string; outcome: string; from: string; to: string };
-const EMPTY: Filters = { actor: '', action: '', outcome: '', from: '', to: '' };
+type Filters = { actor: string; action: string; target: string; outcome: string; from: string; to: string };
+const EMPTY: Filters = { actor: '', action: '', target: '', outcome: '', from: '', to: '' };
 
 function queryString(f: Filters, before: number | null): string {
   const p = new URLSearchParams();
   if (f.actor) p.set('actor', f.actor);
   if (f.action) p.set('action', f.action);
+  if (f.target) p.set('target', f.target);
   if (f.outcome) p.set('outcome', f.outcome);
   if (f.from) p.set('from', new Date(f.from).toISOString());
   if (f.to) p.set('to', new Date(f.to).toISOString());
@@ -32,14 +36,14 @@ export default function AuditPageView() {
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [cursors, setCursors] = useState<number[]>([]);
   const [open, setOpen] = useState<number | null>(null);
+  const [live, setLive] = useState(false);
   const before = cursors.at(-1) ?? null;
   const page = useQuery({
     queryKey: ['audit', filters, before],
-    queryFn: () => api<AuditPage>(`/audit?${queryString(filters, before)}`),
+    queryFn: () => api<AuditPage>(`/audit?${queryString(filters, before)}`, { background: live }),
     placeholderData: keepPreviousData,
-  });
-  const verify = useMutation({
-    mutationFn: () => api<{ events: number; break: { seq: number; reason: string } | null }>('/audit/verify'),
+    // The live tail: the newest page, fetched again every two seconds while it is on.
+    refetchInterval: live && before === null ? 2000 : false,
   });
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -51,16 +55,17 @@ export default function AuditPageView() {
     <>
       <PageHead
         title="Audit"
-        description="Every change and sign-in, newest first. Each event carries the hash of the one before it, so a removed or altered event breaks the chain."
-        actions={<button className="btn" onClick={() => verify.mutate()} disabled={verify.isPending}>{verify.isPending ? 'Verifying…' : 'Verify chain'}</button>}
+        description="Every change, sign-in, command and egress decision, newest first, in one append-only ledger: a Merkle tree whose signed checkpoints show any removed, altered or reordered event."
+        actions={
+          <label className="checkbox">
+            <input type="checkbox" checked={live} onChange={(e) => { setLive(e.target.checked); setCursors([]); }} data-testid="live-tail" /> Live tail
+          </label>
+        }
       />
-      {verify.data ? (
-        verify.data.break ? (
-          <Alert kind="error">Chain broken at event #{verify.data.break.seq} ({verify.data.break.reason}).</Alert>
-        ) : (
-          <Alert kind="ok">Chain intact: {verify.data.events} events recomputed and verified.</Alert>
-        )
-      ) : null}
+      <div className="grid-2">
+        <LedgerPanel />
+        <ExportPanel />
+      </div>
       <div className="card flush">
         <form className="toolbar" onSubmit={apply} noValidate>
           <Field label="Actor" htmlFor="f-actor" error={fieldError(err, 'actor')}>
@@ -71,6 +76,9 @@ export default function AuditPageView() {
               <option value="">any</option>
               {auditActionNames.map((a) => <option key={a} value={a}>{a}</option>)}
             </select>
+          </Field>
+          <Field label="Target id" htmlFor="f-target" error={fieldError(err, 'target')}>
+            <input id="f-target" placeholder="sandbox, user, host id" value={draft.target} onChange={(e) => setDraft({ ...draft, target: e.target.value })} />
           </Field>
           <Field label="Outcome" htmlFor="f-outcome" error={fieldError(err, 'outcome')}>
             <select id="f-outcome" value={draft.outcome} onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}>
@@ -139,6 +147,7 @@ function AuditRow({ event: e, open, onToggle }: { event: AuditRecord; open: bool
               <dt>User agent</dt><dd>{e.userAgent ?? '—'}</dd>
               <dt>Previous hash</dt><dd className="mono">{e.prevHash}</dd>
               <dt>Event hash</dt><dd className="mono">{e.hash}</dd>
+              <dt>Inclusion proof</dt><dd><EventProof seq={e.seq} /></dd>
             </dl>
           </td>
         </tr>
