@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { CHANNEL_PATH, CloseCode, MAX_MESSAGE_BYTES, agentMethods, controlMethods, type NetworkDecision } from '../lib/wire/protocol';
-import { RpcPeer } from '../lib/wire/rpc';
+import { RpcError, RpcPeer } from '../lib/wire/rpc';
+import type { AuditSpool } from './audit/spool';
+import { SpoolShipper } from './audit/ship-spool';
 import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
 import { certificateRequestPem, newPrivateKeyPem } from './keys';
@@ -33,11 +35,9 @@ type Peer = RpcPeer<typeof agentMethods, typeof controlMethods>;
 
 /**
  * Keeps the agent's one channel to the control plane open: mutual TLS 1.3 with its own key and
- * certificate, the CA pinned, reconnecting with backoff and jitter; sends heartbeats and renews its
- * certificate over the channel before it expires.
+ * certificate, the CA pinned, reconnecting with backoff and jitter; sends heartbeats, renews its
+ * certificate over the channel before it expires, and ships the audit spool.
  */
-/** Decisions kept while the channel is down (a durable spool replaces this with the ledger work). */
-const MAX_PENDING_DECISIONS = 10_000;
 
 export class AgentChannel {
   private ws: WebSocket | null = null;
@@ -57,36 +57,32 @@ export class AgentChannel {
     private readonly sandboxes: SandboxManager,
     private readonly runtimeProblem: string | null,
     private readonly egressProblem: string | null,
+    private readonly spool: AuditSpool,
     /** What this process removed of an earlier run; told to the control plane once, on first connect. */
     private reconciled: string[] | null = null,
-  ) {}
+  ) {
+    this.shipper = new SpoolShipper(spool, log);
+  }
+
+  private readonly shipper: SpoolShipper;
 
   start(): void {
     this.connect();
   }
 
-  /** Egress decisions waiting for the channel (kept in memory, at most MAX_PENDING_DECISIONS). */
-  private pendingDecisions: NetworkDecision[] = [];
-
-  /** Sends egress decisions (of sandboxes this agent runs) to the control plane, which audits them. */
+  /** Audits egress decisions (of sandboxes this agent runs): into the spool, shipped from there. */
   reportDecisions(decisions: NetworkDecision[]): void {
     const known = decisions.flatMap((d) => {
       const id = this.sandboxes.sandboxIdOf(d.sandboxId);
-      return id ? [{ ...d, sandboxId: id }] : [];
+      return id ? [{ type: 'egress' as const, decision: { ...d, sandboxId: id } }] : [];
     });
-    this.pendingDecisions.push(...known);
-    if (this.pendingDecisions.length > MAX_PENDING_DECISIONS) this.pendingDecisions.splice(0, this.pendingDecisions.length - MAX_PENDING_DECISIONS);
-    this.flushDecisions();
-  }
-
-  private flushDecisions(): void {
-    if (!this.peer || this.ws?.readyState !== WebSocket.OPEN || this.pendingDecisions.length === 0) return;
-    for (let i = 0; i < this.pendingDecisions.length; i += 500) this.peer.emit('network.decisions', { decisions: this.pendingDecisions.slice(i, i + 500) });
-    this.pendingDecisions = [];
+    if (known.length > 0) this.spool.append(known);
   }
 
   stop(): Promise<number> {
     this.stopped = true;
+    this.shipper.stop();
+    this.spool.close();
     this.clearTimers();
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'agent stopping');
     else this.resolveDone(0);
@@ -130,7 +126,11 @@ export class AgentChannel {
       controlMethods,
       {
         echo: async ({ nonce }) => ({ nonce }),
-        'sandbox.create': (p) => sandboxes.create(p),
+        'sandbox.create': async (p) => {
+          // Fail closed: what a sandbox does must be auditable, so none starts while the spool cannot be written.
+          if (!this.spool.writable) throw new RpcError('disk_full', this.spool.problem ?? 'the audit spool cannot be written');
+          return sandboxes.create(p);
+        },
         'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
         'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
@@ -157,7 +157,7 @@ export class AgentChannel {
         peer.emit('agent.reconciled', { removed: this.reconciled });
         this.reconciled = null;
       }
-      this.flushDecisions();
+      this.shipper.attach((events) => peer.call('audit.ingest', { events }, 60_000));
       void this.heartbeat();
       this.scheduleRenewal(x509);
     });
@@ -171,6 +171,7 @@ export class AgentChannel {
     });
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'channel error'));
     ws.on('close', (code, reason) => {
+      if (this.peer === peer) this.shipper.detach();
       peer.close('channel closed');
       transfers.abortAll('channel closed');
       this.clearTimers();
@@ -199,7 +200,7 @@ export class AgentChannel {
         kernel: kernel(),
         platform: `${process.platform}/${process.arch}`,
         capacity: capacity(this.config.sandboxSlots, this.sandboxes.enforcesEgress),
-        health: health(runsc, this.runtimeProblem, this.egressProblem),
+        health: health(runsc, this.runtimeProblem, this.egressProblem, this.spool.problem),
         sandboxes: this.sandboxes.count,
         certificateNotAfter: new Date(x509.validTo).toISOString(),
       });

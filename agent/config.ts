@@ -25,6 +25,8 @@ const ConfigSchema = z.object({
     .default(''),
   /** Egress decisions are aggregated over this window before they are sent (and audited). */
   SBX_AGENT_EGRESS_AUDIT_SECONDS: z.coerce.number().int().min(1).max(300).default(60),
+  /** Below this much free space where the audit spool lives, new sandboxes are refused (fail closed). */
+  SBX_AGENT_SPOOL_MIN_FREE_MIB: z.coerce.number().int().min(0).max(1_048_576).default(64),
 });
 
 export type AgentConfig = {
@@ -35,6 +37,7 @@ export type AgentConfig = {
   /** Started sandboxes of the default size kept ready on this host. */
   warmPool: number;
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
+  spoolMinFreeBytes: number;
   egress: {
     enabled: boolean;
     pool: string;
@@ -59,6 +62,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     platform: r.data.SBX_AGENT_PLATFORM,
     warmPool: r.data.SBX_AGENT_WARM_POOL,
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
+    spoolMinFreeBytes: r.data.SBX_AGENT_SPOOL_MIN_FREE_MIB * 1024 * 1024,
     egress: {
       enabled: r.data.SBX_AGENT_EGRESS === 'on',
       pool: r.data.SBX_AGENT_NETWORK_POOL,

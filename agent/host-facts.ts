@@ -23,10 +23,11 @@ export function capacity(slots: number | undefined, egress: boolean): Capacity {
  * The host's health. A runtime problem makes it degraded (no sandboxes are placed here); an
  * egress problem is reported but leaves it ok: it still runs sandboxes without a network.
  */
-export function health(runsc: string | null, runtimeProblem: string | null = null, egressProblem: string | null = null): Health {
+export function health(runsc: string | null, runtimeProblem: string | null = null, egressProblem: string | null = null, spoolProblem: string | null = null): Health {
   const problems: string[] = [];
   if (!runsc) problems.push('runsc is not installed: apt-get install -t bookworm-backports runsc');
   else if (runtimeProblem) problems.push(runtimeProblem);
+  if (spoolProblem) problems.push(spoolProblem);
   const degraded = problems.length > 0;
   if (egressProblem) problems.push(egressProblem);
   return { status: degraded ? 'degraded' : 'ok', problems };

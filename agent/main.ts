@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { AuditSpool } from './audit/spool';
 import { AgentChannel } from './channel';
 import { loadAgentConfig } from './config';
 import { enroll } from './enroll';
@@ -82,7 +83,8 @@ async function main(): Promise<number> {
     sandboxes.fillPool();
     const sweeper = setInterval(() => void sandboxes.sweep().catch((err: unknown) => log.warn({ err }, 'sweep failed')), 5000);
     sweeper.unref();
-    const channel = new AgentChannel(identity, config, log, sandboxes, problem, egress.problem, removed);
+    const spool = AuditSpool.open(path.join(config.stateDir, 'spool'), log, config.spoolMinFreeBytes);
+    const channel = new AgentChannel(identity, config, log, sandboxes, problem, egress.problem, spool, removed);
     report = (d) => channel.reportDecisions(d);
     const stop = () => void sandboxes.stopAll().finally(() => void channel.stop());
     process.on('SIGTERM', stop);

@@ -1,8 +1,21 @@
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialisation: object keys sorted by UTF-16 code units,
  * no insignificant whitespace, numbers in ECMAScript's shortest form. Audit hashes depend on it,
- * so anything JSON cannot represent exactly is refused rather than silently altered.
+ * so anything JSON cannot represent exactly is refused rather than silently altered. Written as
+ * plain loops: the ledger canonicalises every event it takes in.
  */
+const quotedKeys = new Map<string, string>();
+
+/** A key as a JSON string; the same few keys recur in every event, so their quoting is kept. */
+function quoted(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, q);
+  }
+  return q;
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -14,19 +27,25 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+        return `${out}]`;
+      }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((k) => record[k] !== undefined)
-        .sort(compareUtf16);
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+      // Array.prototype.sort's default order is by UTF-16 code units, which is what RFC 8785 asks.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = record[k];
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${quoted(k)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: cannot serialise ${typeof value}`);
   }
-}
-
-function compareUtf16(a: string, b: string): number {
-  // Array.prototype.sort's default comparison is by UTF-16 code units, which is what RFC 8785 asks.
-  return a < b ? -1 : a > b ? 1 : 0;
 }

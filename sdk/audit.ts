@@ -46,6 +46,38 @@ export async function exportAudit(
   return view;
 }
 
+/** Decompresses events.jsonl.gz and hands it to the verifier a line at a time. */
+function eventLines(verifier: BundleVerifier): { write: (chunk: Buffer) => boolean; drained: (go: () => void) => void; end: (done: () => void) => void } {
+  const gunzip = zlib.createGunzip();
+  let rest = Buffer.alloc(0);
+  let failed = false;
+  gunzip.on('data', (data: Buffer) => {
+    // Lines may straddle chunks: keep the unfinished tail for the next one.
+    let buf = rest.length > 0 ? Buffer.concat([rest, data]) : data;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+      verifier.eventLine(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    rest = Buffer.from(buf);
+  });
+  gunzip.on('error', () => (failed = true));
+  return {
+    write: (chunk) => failed || gunzip.write(chunk),
+    drained: (go) => void gunzip.once('drain', go),
+    end: (done) => {
+      const finish = () => {
+        if (rest.length > 0) verifier.eventLine(rest);
+        if (failed) verifier.unreadable(BUNDLE_FILES.events);
+        done();
+      };
+      if (failed) return finish();
+      gunzip.once('end', finish);
+      gunzip.once('error', finish);
+      gunzip.end();
+    },
+  };
+}
+
 const SMALL = new Set<string>([BUNDLE_FILES.manifest, BUNDLE_FILES.manifestSignature, BUNDLE_FILES.keys, BUNDLE_FILES.checkpoints, BUNDLE_FILES.proofs, BUNDLE_FILES.leaves]);
 
 /**
@@ -64,37 +96,33 @@ export async function verifyBundleFile(file: string, options: { keys?: string[];
     const hash = createHash('sha256');
     let bytes = 0;
     const chunks: Buffer[] = [];
-    let rest = Buffer.alloc(0);
-    const isEvents = name === BUNDLE_FILES.events;
     if (!(BUNDLE_ORDER as readonly string[]).includes(name)) unexpected.push(name);
+    // The events are checked line by line as they are decompressed; every file's digest is of its stored bytes.
+    const lines = name === BUNDLE_FILES.events ? eventLines(verifier) : null;
     stream.on('data', (data: unknown) => {
       const chunk = data as Buffer;
       hash.update(chunk);
       bytes += chunk.length;
       if (SMALL.has(name)) chunks.push(chunk);
-      else if (isEvents) {
-        // Lines may straddle chunks: keep the unfinished tail for the next one.
-        let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-        for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
-          verifier.eventLine(buf.subarray(0, nl));
-          buf = buf.subarray(nl + 1);
-        }
-        rest = Buffer.from(buf);
+      // Backpressure: the tar waits while the decompressor is behind.
+      if (lines && !lines.write(chunk)) {
+        stream.pause();
+        lines.drained(() => stream.resume());
       }
     });
     stream.on('end', () => {
-      if (isEvents && rest.length > 0) verifier.eventLine(rest);
       if (SMALL.has(name)) verifier.file(name, Buffer.concat(chunks));
       verifier.digest(name, hash.digest('hex'), bytes);
-      next();
+      if (!lines) return next();
+      lines.end(() => next());
     });
     stream.on('error', next);
   });
   try {
-    await pipeline(fs.createReadStream(file), zlib.createGunzip(), extract);
+    await pipeline(fs.createReadStream(file), extract);
   } catch (error) {
     const verdict = verifier.finish();
-    return { ...verdict, ok: false, problems: [`the bundle cannot be read as a gzipped tar: ${(error as Error).message}`, ...verdict.problems] };
+    return { ...verdict, ok: false, problems: [`the bundle cannot be read as a tar: ${(error as Error).message}`, ...verdict.problems] };
   }
   const verdict = verifier.finish();
   if (unexpected.length === 0) return verdict;

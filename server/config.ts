@@ -29,7 +29,7 @@ const ConfigSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'expected 2-63 lower-case letters, digits, dot, dash, underscore')
     .default('admin'),
   SBX_TLS_CERT_DAYS: positiveInt.max(397).default(30),
-  SBX_LEDGER_CHECKPOINT_EVENTS: positiveInt.max(1_000_000).default(1000),
+  SBX_LEDGER_CHECKPOINT_EVENTS: positiveInt.max(1_000_000).default(10_000),
   SBX_LEDGER_CHECKPOINT_SECONDS: positiveInt.max(86_400).default(60),
   SBX_LEDGER_SELF_CHECK_HOURS: positiveInt.max(24 * 30).default(24),
   /** Where checkpoints also go: an https:// URL (POSTed as text) or syslog+tls://host:port. */

@@ -72,6 +72,8 @@ export const HostView = z.object({
     .nullable(),
   /** True once the certificate has passed 80 % of its life without being renewed. */
   renewalOverdue: z.boolean(),
+  /** The agent's audit spool as the ledger holds it: the last sequence received and how many never arrived. */
+  auditSpool: z.object({ lastSeq: z.number().int(), missing: z.number().int() }).nullable(),
 });
 export type HostView = z.infer<typeof HostView>;
 

@@ -47,7 +47,7 @@ export const operations: Operation[] = [
   { method: 'post', path: '/audit/ledger/rotate-key', summary: 'Make a new checkpoint signing key version (old versions stay for verification)', auth: true, response: LedgerStatus },
   { method: 'post', path: '/audit/exports', summary: 'Start an evidence export (from/to optional); answers with its progress', auth: true, body: ExportBody, response: z.object({ export: ExportView }) },
   { method: 'get', path: '/audit/exports/{id}', summary: "An export's progress, then its bundle's size and SHA-256", auth: true, response: z.object({ export: ExportView }) },
-  { method: 'get', path: '/audit/exports/{id}/bundle', summary: 'Download a finished evidence bundle (gzipped tar)', auth: true, binary: true },
+  { method: 'get', path: '/audit/exports/{id}/bundle', summary: 'Download a finished evidence bundle (a tar)', auth: true, binary: true },
   { method: 'get', path: '/audit/events/{seq}/proof', summary: "An event's inclusion proof in the latest signed checkpoint", auth: true, response: InclusionProofView },
   { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
   { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },

@@ -173,6 +173,11 @@ export const AuditAction = z.discriminatedUnion('action', [
     }),
   }),
   z.object({
+    /** Sequence numbers of an agent's spool that never arrived (lost on the agent, shown, not hidden). */
+    action: z.literal('agent.audit_gap'),
+    details: z.object({ fromSeq: z.number().int(), toSeq: z.number().int() }),
+  }),
+  z.object({
     action: z.literal('agent.reconcile'),
     details: z.object({ removed: z.array(z.string()), lost: z.array(z.string()) }),
   }),
@@ -234,6 +239,8 @@ const Context = z.object({
   userAgent: z.string().nullable(),
   requestId: z.string(),
   at: z.iso.datetime(),
+  /** For events a host agent spooled: the agent and its sequence number (ingest is idempotent on them). */
+  origin: z.object({ agentId: z.string(), seq: z.number().int().positive() }).optional(),
 });
 
 /** An event as a service hands it to the ledger, before it is placed in the chain. */

@@ -45,6 +45,7 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'sandbox.file': api(3, 'Update'),
   'sandbox.network': api(3, 'Update'),
   'agent.reconcile': api(99, 'Other'),
+  'agent.audit_gap': api(99, 'Other'),
   'system.start': api(99, 'Other'),
   'system.bootstrap': api(1, 'Create'),
   'ledger.self_check': api(2, 'Read'),

@@ -1,26 +1,27 @@
 import { z } from 'zod';
 
 /**
- * The evidence bundle: a gzipped tar whose files a verifier checks with no network and no
- * database. `events.jsonl` holds each event's canonical JSON exactly as hashed (its leaf is
+ * The evidence bundle: a tar whose files a verifier checks with no network and no database.
+ * `events.jsonl.gz` holds each event's canonical JSON exactly as hashed (its leaf is
  * SHA-256(0x00 ‖ the line)); `leaves.bin` the 32-byte leaf of every event of the tree, so an export
  * of a time range still recomputes every signed root; `checkpoints.txt` the signed checkpoints up
  * to the tree size; `proofs.json` the consistency proof between each pair of consecutive ones;
- * `keys.json` every signing key version. `manifest.json` lists every file's SHA-256 and
- * `manifest.sig` signs the manifest's digest with the ledger key.
+ * `keys.json` every signing key version; the OCSF and CSV views are gzipped too. `manifest.json`
+ * lists every file's SHA-256 as stored (a .gz file's digest is of its compressed bytes, so checking
+ * a view needs no decompression) and `manifest.sig` signs the manifest's digest with the ledger key.
  */
 export const BUNDLE_FORMAT = 'sbx-audit-bundle/1';
 
 export const BUNDLE_FILES = {
   manifest: 'manifest.json',
   manifestSignature: 'manifest.sig',
-  events: 'events.jsonl',
+  events: 'events.jsonl.gz',
   leaves: 'leaves.bin',
   checkpoints: 'checkpoints.txt',
   proofs: 'proofs.json',
   keys: 'keys.json',
-  ocsf: 'events.ocsf.jsonl',
-  csv: 'events.csv',
+  ocsf: 'events.ocsf.jsonl.gz',
+  csv: 'events.csv.gz',
   report: 'report.html',
 } as const;
 

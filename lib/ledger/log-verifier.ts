@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { hash as digest, type KeyObject } from 'node:crypto';
 import { verifyCheckpoint, type Checkpoint } from './checkpoint';
 import { leafHash, TreeBuilder } from './merkle';
 
@@ -77,7 +77,7 @@ export class LogVerifier {
       return;
     }
     if (entry.event) {
-      const hash = createHash('sha256').update(entry.event.content).digest('hex');
+      const hash = digest('sha256', entry.event.content, 'hex');
       if (!leafHash(entry.event.content).equals(entry.leaf) || (entry.event.hash !== undefined && entry.event.hash !== hash)) {
         this.problem = { seq, reason: `event ${seq}: altered (its content does not give its leaf hash)` };
         return;

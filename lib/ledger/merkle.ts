@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 / RFC 9162 Merkle tree over the ledger's leaves: leaf hashes SHA-256(0x00 ‖ data),
@@ -13,14 +13,22 @@ const sha256 = (...parts: Uint8Array[]) => {
   return h.digest();
 };
 
+const LEAF_PREFIX = Buffer.of(0);
+// One-shot hashing of a reused 65-byte buffer: the tree hashes a node per leaf, and this is about
+// three times faster than a Hash object with three updates.
+const node = Buffer.alloc(65, 1);
+
 /** SHA-256(0x00 ‖ data): the hash of one leaf (`data` is the event's canonical JSON). */
 export function leafHash(data: Uint8Array): Buffer {
-  return sha256(Buffer.of(0), data);
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return sha256(Buffer.of(1), left, right);
+  if (left.length !== 32 || right.length !== 32) return sha256(Buffer.of(1), left, right);
+  node.set(left, 1);
+  node.set(right, 33);
+  return hash('sha256', node, 'buffer');
 }
 
 /** The largest power of two strictly below n (n ≥ 2). */

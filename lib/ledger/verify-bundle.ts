@@ -139,7 +139,12 @@ export class BundleVerifier {
     }
   }
 
-  /** One line of events.jsonl: an event's canonical JSON, as hashed. */
+  /** A file that could not be read (a corrupt gzip member). */
+  unreadable(name: string): void {
+    this.fail(null, `${name} cannot be decompressed (corrupt)`);
+  }
+
+  /** One line of events.jsonl.gz: an event's canonical JSON, as hashed. */
   eventLine(line: Buffer): void {
     const log = this.log;
     const m = this.manifest;
@@ -203,8 +208,24 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** The event number and previous hash a canonical line claims (null when it is not an event). */
+const SEQ = Buffer.from('"seq":');
+const PREV = Buffer.from('"prevHash":"');
+
+/**
+ * The event number and previous hash a canonical line claims (null when it is not an event). In
+ * canonical JSON the top-level `"seq":` and `"prevHash":"` are the last of their kind on the line
+ * (nothing after them can hold that key, and inside a string a quote is always escaped), so they
+ * are found without parsing the whole line; anything else falls back to JSON.parse.
+ */
 function parseSeqAndPrev(line: Buffer): { seq: number; prevHash: string } | null {
+  const s = line.lastIndexOf(SEQ);
+  const p = line.lastIndexOf(PREV);
+  if (s > 0 && p > 0 && p + PREV.length + 65 <= line.length && line[p + PREV.length + 64] === 0x22) {
+    let seq = 0;
+    let i = s + SEQ.length;
+    for (; i < line.length && (line[i] as number) >= 0x30 && (line[i] as number) <= 0x39; i++) seq = seq * 10 + ((line[i] as number) - 0x30);
+    if (i > s + SEQ.length && line[i] === 0x2c) return { seq, prevHash: line.toString('latin1', p + PREV.length, p + PREV.length + 64) };
+  }
   const v = safeJson(line.toString('utf8')) as { seq?: unknown; prevHash?: unknown } | undefined;
   return v && typeof v.seq === 'number' && typeof v.prevHash === 'string' ? { seq: v.seq, prevHash: v.prevHash } : null;
 }

@@ -39,14 +39,6 @@ export const Heartbeat = z.object({
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
-/** Requests an agent sends to the control plane, with their parameters and results. */
-export const agentMethods = {
-  heartbeat: { params: Heartbeat, result: z.object({ serverTime: z.iso.datetime() }) },
-  renew: {
-    params: z.object({ csr: z.string().min(1).max(16_384) }),
-    result: z.object({ certificate: z.string(), notAfter: z.iso.datetime() }),
-  },
-} as const;
 
 /** Sandbox ids: fixed length, since runsc resolves ids by prefix. */
 export const SandboxId = z.string().regex(/^sbx-[a-z0-9]{20}$/, 'expected a sandbox id (sbx- and 20 letters or digits)');
@@ -123,8 +115,32 @@ export const NetworkDecision = z.object({
 });
 export type NetworkDecision = z.infer<typeof NetworkDecision>;
 
-/** The `network.decisions` event an agent sends once per aggregation window. */
-export const NetworkDecisions = z.object({ decisions: z.array(NetworkDecision).max(10_000) });
+
+/** What a host agent audits on its own (kept in its spool until the control plane holds it). */
+export const AgentAuditEvent = z.discriminatedUnion('type', [z.object({ type: z.literal('egress'), decision: NetworkDecision })]);
+export type AgentAuditEvent = z.infer<typeof AgentAuditEvent>;
+
+/** An event of an agent's spool: its per-agent sequence number (from 1, no gaps) and when it was spooled. */
+export const SpooledEvent = z.object({ seq: z.number().int().positive(), at: z.iso.datetime(), event: AgentAuditEvent });
+export type SpooledEvent = z.infer<typeof SpooledEvent>;
+
+/** Requests an agent sends to the control plane, with their parameters and results. */
+export const agentMethods = {
+  heartbeat: { params: Heartbeat, result: z.object({ serverTime: z.iso.datetime() }) },
+  renew: {
+    params: z.object({ csr: z.string().min(1).max(16_384) }),
+    result: z.object({ certificate: z.string(), notAfter: z.iso.datetime() }),
+  },
+  /**
+   * Events from the agent's audit spool, in sequence order. The control plane appends the ones it
+   * has not seen (idempotent on agent and sequence) and answers with the highest sequence it holds
+   * durably: the agent may forget everything up to it.
+   */
+  'audit.ingest': {
+    params: z.object({ events: z.array(SpooledEvent).min(1).max(2000) }),
+    result: z.object({ acked: z.number().int().nonnegative() }),
+  },
+} as const;
 
 /** Requests the control plane sends to an agent (pushes). */
 export const controlMethods = {

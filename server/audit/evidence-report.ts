@@ -87,7 +87,7 @@ ${rows}
 ${actions}
 </tbody></table>
 <h2>Files</h2>
-<p><code>events.jsonl</code> (canonical JSON, as hashed), <code>events.ocsf.jsonl</code> (OCSF ${esc(m.ocsfVersion)}: Authentication 3002, Entity Management 3004, Network Activity 4001, API Activity 6003), <code>events.csv</code>, <code>leaves.bin</code>, <code>checkpoints.txt</code>, <code>proofs.json</code>, <code>keys.json</code>, <code>manifest.json</code> and its signature <code>manifest.sig</code>.</p>
+<p><code>events.jsonl.gz</code> (canonical JSON, as hashed), <code>events.ocsf.jsonl.gz</code> (OCSF ${esc(m.ocsfVersion)}: Authentication 3002, Entity Management 3004, Network Activity 4001, API Activity 6003), <code>events.csv.gz</code>, <code>leaves.bin</code>, <code>checkpoints.txt</code>, <code>proofs.json</code>, <code>keys.json</code>, <code>manifest.json</code> and its signature <code>manifest.sig</code>.</p>
 </body></html>
 `;
 }

@@ -53,9 +53,9 @@ export class ExportJobs {
       events: 0,
       bytes: null,
       sha256: null,
-      fileName: `sbx-audit-${stamp}-${id.slice(0, 8)}.tar.gz`,
+      fileName: `sbx-audit-${stamp}-${id.slice(0, 8)}.tar`,
       error: null,
-      file: path.join(this.dir, `${id}.tar.gz`),
+      file: path.join(this.dir, `${id}.tar`),
     };
     this.jobs.set(id, job);
     void this.run(ctx, job, meta);

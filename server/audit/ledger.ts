@@ -135,7 +135,8 @@ export class Ledger {
 function appendDurably(file: string, text: string): void {
   const fd = fs.openSync(file, 'a', 0o600);
   try {
-    fs.writeSync(fd, `${text}\n`);
+    const data = Buffer.from(`${text}\n`);
+    for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

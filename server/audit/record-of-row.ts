@@ -15,6 +15,7 @@ export function recordOfRow(row: AuditEvent): AuditRecord {
     userAgent: row.userAgent,
     requestId: row.requestId,
     details: JSON.parse(row.details) as unknown,
+    ...(row.originAgent !== null && row.originSeq !== null ? { origin: { agentId: row.originAgent, seq: row.originSeq } } : {}),
     prevHash: row.prevHash,
     hash: row.hash,
   });
@@ -40,5 +41,7 @@ export function rowOfEvent(seq: number, prevHash: string, hash: string, event: A
     prevHash,
     hash,
     leaf,
+    originAgent: event.origin?.agentId ?? null,
+    originSeq: event.origin?.seq ?? null,
   };
 }

@@ -41,7 +41,7 @@ const sha256File = async (file: string) => {
  * Writes an evidence bundle (see lib/ledger/bundle.ts) to `out`: signs a checkpoint of everything
  * so far, streams the events of the range as canonical JSON, OCSF and CSV and every leaf of the
  * tree, adds the checkpoints, their consistency proofs, the keys, the report and the signed
- * manifest, and packs them as a gzipped tar. Memory stays flat but for the leaves' 32 bytes each.
+ * manifest, and packs them as a tar. Memory stays flat but for the leaves' 32 bytes each.
  */
 export async function writeBundle(
   deps: { db: Db; ledger: Ledger; config: Config; settings: Settings },
@@ -59,10 +59,12 @@ export async function writeBundle(
   fs.mkdirSync(dir, { recursive: true });
   try {
     const file = (name: string) => path.join(dir, name);
+    // The views are written plain first, then gzipped into the bundle's files.
+    const plain = (name: string) => file(name.replace(/\.gz$/, ''));
     const fds = {
-      events: fs.openSync(file(BUNDLE_FILES.events), 'w'),
-      ocsf: fs.openSync(file(BUNDLE_FILES.ocsf), 'w'),
-      csv: fs.openSync(file(BUNDLE_FILES.csv), 'w'),
+      events: fs.openSync(plain(BUNDLE_FILES.events), 'w'),
+      ocsf: fs.openSync(plain(BUNDLE_FILES.ocsf), 'w'),
+      csv: fs.openSync(plain(BUNDLE_FILES.csv), 'w'),
       leaves: fs.openSync(file(BUNDLE_FILES.leaves), 'w'),
     };
     fs.writeSync(fds.csv, `${CSV_HEADER.join(',')}\r\n`);
@@ -97,6 +99,10 @@ export async function writeBundle(
       for (const fd of Object.values(fds)) fs.closeSync(fd);
     }
 
+    for (const name of [BUNDLE_FILES.events, BUNDLE_FILES.ocsf, BUNDLE_FILES.csv]) {
+      await pipeline(fs.createReadStream(plain(name)), zlib.createGzip({ level: 6 }), fs.createWriteStream(file(name)));
+      fs.rmSync(plain(name));
+    }
     const checkpoints = await deps.db.ledgerCheckpoint.findMany({ where: { size: { lte: treeSize } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
     fs.writeFileSync(file(BUNDLE_FILES.checkpoints), checkpoints.map((c) => c.note).join('\n'));
     const flat = new FlatTree(fs.readFileSync(file(BUNDLE_FILES.leaves)));
@@ -148,17 +154,17 @@ export async function writeBundle(
     const digest = createHash('sha256').update(manifestText).digest('hex');
     fs.writeFileSync(file(BUNDLE_FILES.manifestSignature), signNote(manifestNoteBody(digest), keys.name, keys.current.privateKey));
 
-    await packTarGz(dir, BUNDLE_ORDER, out);
+    await packTar(dir, BUNDLE_ORDER, out);
     return { manifest, bytes: fs.statSync(out).size, sha256: await sha256File(out) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Packs files of `dir`, in this order, into a gzipped tar. */
-async function packTarGz(dir: string, names: readonly string[], out: string): Promise<void> {
+/** Packs files of `dir`, in this order, into a tar (its big files are gzipped already). */
+async function packTar(dir: string, names: readonly string[], out: string): Promise<void> {
   const pack = tar.pack();
-  const written = pipeline(pack, zlib.createGzip({ level: 6 }), fs.createWriteStream(out, { mode: 0o600 }));
+  const written = pipeline(pack, fs.createWriteStream(out, { mode: 0o600 }));
   for (const name of names) {
     const full = path.join(dir, name);
     const entry = pack.entry({ name, size: fs.statSync(full).size, mode: 0o644, mtime: new Date() });

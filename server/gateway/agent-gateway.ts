@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AgentReconciled, CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, NetworkDecisions, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
+import { AgentReconciled, CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
 import { TransferRouter } from '../../lib/wire/transfer';
 import { audited } from '../audit/audited';
@@ -12,7 +12,7 @@ import { recordHeartbeat } from '../hosts/record-heartbeat';
 import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
 import { markStopped } from '../sandboxes/mark-stopped';
 import { recordReconcile } from '../sandboxes/record-reconcile';
-import { recordEgressDecisions } from '../sandboxes/record-egress-decisions';
+import { ingestAgentEvents } from '../audit/ingest-agent-events';
 import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
 import { buildCrl } from '../pki/crl';
 import type { AgentChannels } from './channels';
@@ -123,19 +123,13 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
           return { serverTime: new Date().toISOString() };
         },
         renew: async ({ csr }) => renewAgentCertificate(ctx, agentId, csr, meta()),
+        'audit.ingest': async ({ events }) => ingestAgentEvents(ctx, agentId, events),
       },
       'c',
       (topic, payload) => {
         if (topic === 'agent.reconciled') {
           const r = AgentReconciled.safeParse(payload);
           if (r.success) void recordReconcile(ctx, agentId, r.data.removed).catch((err: unknown) => ctx.log.error({ err }, 'could not record a reconcile'));
-          return;
-        }
-        if (topic === 'network.decisions') {
-          const r = NetworkDecisions.safeParse(payload);
-          if (r.success) {
-            void recordEgressDecisions(ctx, agentId, r.data.decisions).catch((err: unknown) => ctx.log.error({ err }, 'could not record egress decisions'));
-          }
           return;
         }
         if (topic === 'sandbox.stopped') {

@@ -13,7 +13,9 @@ function parseJson<T>(text: string | null, schema: { safeParse: (v: unknown) => 
   return r.success ? (r.data ?? null) : null;
 }
 
-export function toHostView(a: Agent & { certificates: AgentCertificate[] }, connected: boolean, now = new Date()): HostView {
+type SpoolCursor = { lastSeq: number; missing: number };
+
+export function toHostView(a: Agent & { certificates: AgentCertificate[] }, connected: boolean, spool: SpoolCursor | null = null, now = new Date()): HostView {
   const current = a.certificates.filter((c) => !c.revokedAt).sort((x, y) => y.notAfter.getTime() - x.notAfter.getTime())[0] ?? null;
   const lifeSpent = current ? (now.getTime() - current.notBefore.getTime()) / (current.notAfter.getTime() - current.notBefore.getTime()) : 0;
   return {
@@ -35,16 +37,18 @@ export function toHostView(a: Agent & { certificates: AgentCertificate[] }, conn
       ? { serial: current.serial, notBefore: current.notBefore.toISOString(), notAfter: current.notAfter.toISOString(), lifeSpent: Math.round(lifeSpent * 1000) / 1000 }
       : null,
     renewalOverdue: !a.revokedAt && current !== null && lifeSpent >= RENEWAL_WARNING_AT,
+    auditSpool: spool ? { lastSeq: spool.lastSeq, missing: spool.missing } : null,
   };
 }
 
 export async function listHosts(deps: Pick<ServerContext, 'db' | 'agents'>): Promise<HostView[]> {
   const agents = await deps.db.agent.findMany({ include: { certificates: true }, orderBy: { enrolledAt: 'asc' } });
-  return agents.map((a) => toHostView(a, deps.agents.isConnected(a.id)));
+  const cursors = new Map((await deps.db.agentSpoolCursor.findMany()).map((c) => [c.agentId, c]));
+  return agents.map((a) => toHostView(a, deps.agents.isConnected(a.id), cursors.get(a.id) ?? null));
 }
 
 export async function getHost(deps: Pick<ServerContext, 'db' | 'agents'>, id: string): Promise<HostView> {
   const agent = await deps.db.agent.findUnique({ where: { id }, include: { certificates: true } });
   if (!agent) throw new AppError('not_found', `No host with id ${id}.`);
-  return toHostView(agent, deps.agents.isConnected(id));
+  return toHostView(agent, deps.agents.isConnected(id), await deps.db.agentSpoolCursor.findUnique({ where: { agentId: id } }));
 }

@@ -10,7 +10,7 @@ import type { InclusionProofView, LedgerStatus } from '../../lib/api/audit';
 import { signCheckpoint, splitNotes, verifyCheckpoint, parseVerifierKey } from '../../lib/ledger/checkpoint';
 import { verifyInclusion } from '../../lib/ledger/merkle';
 import { createCaCertificate, issueServerCertificate } from '../../server/pki/certificates';
-import { readTarGz, writeTarGz } from '../support/bundle-files';
+import { readBundle, writeBundle } from '../support/bundle-files';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -102,11 +102,11 @@ describe('sbx audit export / verify', () => {
     earlier = path.join(work, 'earlier.checkpoint');
     fs.writeFileSync(earlier, (await status()).latestCheckpoint?.note ?? '');
     await admin.post('/api/v1/api-keys', { name: 'after-earlier', role: 'developer', expiresInDays: 1 });
-    bundle = path.join(work, 'evidence.tar.gz');
+    bundle = path.join(work, 'evidence.tar');
     const made = sbx(['audit', 'export', '--out', bundle]);
     expect(made.code, made.err).toBe(0);
     expect(made.err).toMatch(/exporting: .* ledger positions read \(100%\)/);
-    expect(made.out).toMatch(/wrote .*evidence\.tar\.gz: \d+ events, \d+ bytes, sha256 [0-9a-f]{64}/);
+    expect(made.out).toMatch(/wrote .*evidence\.tar: \d+ events, \d+ bytes, sha256 [0-9a-f]{64}/);
     const s = await status();
     const ok = sbx(['audit', 'verify', bundle, ...keysOf(s), '--checkpoint', earlier], { PATH: env.PATH ?? '', HOME: work, NODE_ENV: 'production' });
     expect(ok.code, ok.out + ok.err).toBe(0);
@@ -119,7 +119,7 @@ describe('sbx audit export / verify', () => {
   });
 
   it('holds the events as JSONL, pinned OCSF classes, CSV, and a report mapped to SOC 2 and HIPAA', async () => {
-    const files = await readTarGz(bundle);
+    const files = await readBundle(bundle);
     const lines = files.get('events.jsonl')?.toString().trim().split('\n') ?? [];
     const ocsf = (files.get('events.ocsf.jsonl')?.toString().trim().split('\n') ?? []).map((l) => JSON.parse(l) as { class_uid: number; metadata: { version: string } });
     expect(ocsf).toHaveLength(lines.length);
@@ -134,10 +134,10 @@ describe('sbx audit export / verify', () => {
 
   /** Repacks the bundle with one file changed and verifies it; returns the CLI's answer. */
   async function tampered(name: string, change: (data: Buffer, files: Map<string, Buffer>) => Buffer) {
-    const files = await readTarGz(bundle);
+    const files = await readBundle(bundle);
     files.set(name, change(files.get(name) ?? Buffer.alloc(0), files));
-    const out = path.join(work, `tampered-${Math.random().toString(36).slice(2)}.tar.gz`);
-    await writeTarGz(files, out);
+    const out = path.join(work, `tampered-${Math.random().toString(36).slice(2)}.tar`);
+    await writeBundle(files, out);
     return sbx(['audit', 'verify', out, ...keysOf(await status())]);
   }
   const editLines = (f: (lines: string[]) => string[]) => (data: Buffer) => Buffer.from(`${f(data.toString().trimEnd().split('\n')).join('\n')}\n`);
@@ -159,7 +159,7 @@ describe('sbx audit export / verify', () => {
     const cut = await tampered('events.jsonl', editLines((l) => l.slice(0, l.length - 4)));
     expect(cut.code).toBe(1);
     expect(cut.out).toMatch(/cut off after event \d+/);
-    const total = (await readTarGz(bundle)).get('events.jsonl')?.toString().trim().split('\n').length ?? 0;
+    const total = (await readBundle(bundle)).get('events.jsonl')?.toString().trim().split('\n').length ?? 0;
     expect(cut.out).toMatch(new RegExp(`first bad event: ${total - 3}`));
   });
 
@@ -200,7 +200,7 @@ describe('sbx audit export / verify', () => {
     expect(rotated.status).toBe(200);
     expect((rotated.body as LedgerStatus).keys).toHaveLength(2);
     for (let i = 0; i < 12; i++) await admin.post('/api/v1/api-keys', { name: `r${i}`, role: 'developer', expiresInDays: 1 });
-    const range = path.join(work, 'range.tar.gz');
+    const range = path.join(work, 'range.tar');
     const made = sbx(['audit', 'export', '--out', range, '--from', from, '--to', new Date().toISOString()]);
     expect(made.code, made.err).toBe(0);
     const s = await status();
@@ -213,14 +213,14 @@ describe('sbx audit export / verify', () => {
     const newest = s.keys.at(-1)?.verifierKey ?? '';
     const partial = sbx(['audit', 'verify', range, '--key', newest]);
     expect(partial.code).toBe(1);
-    const bad = sbx(['audit', 'export', '--out', path.join(work, 'x.tar.gz'), '--from', 'yesterday']);
+    const bad = sbx(['audit', 'export', '--out', path.join(work, 'x.tar'), '--from', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--from: expected an ISO 8601 time/);
   }, 120_000);
 
   it('verifies a bundle with no appliance at all: stopped, its data directory gone, from another directory', async () => {
     const keys = keysOf(await status());
-    const copy = path.join(os.tmpdir(), `sbx-bundle-${process.pid}.tar.gz`);
+    const copy = path.join(os.tmpdir(), `sbx-bundle-${process.pid}.tar`);
     fs.copyFileSync(bundle, copy);
     await cp.stop();
     fs.rmSync(cp.dataDir, { recursive: true, force: true });

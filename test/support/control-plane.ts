@@ -23,6 +23,9 @@ export type ControlPlane = {
   output: () => string;
   stop: () => Promise<number | null>;
   restart: () => Promise<void>;
+  /** Kills the process (SIGKILL unless told) and waits for it to end; `launch` starts it again on the same data. */
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  launch: () => Promise<void>;
 };
 
 export async function freePort(): Promise<number> {
@@ -121,6 +124,13 @@ export async function startControlPlane(
       await stop();
       await launch();
     },
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+    launch,
   };
 }
 

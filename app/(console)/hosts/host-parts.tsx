@@ -33,3 +33,18 @@ export function CertificateCell({ host }: { host: HostView }) {
     </>
   );
 }
+
+/** How much of the host's audit spool the ledger holds; events that never arrived are shown, not hidden. */
+export function AuditSpoolCell({ host }: { host: HostView }) {
+  if (!host.auditSpool) return <span className="muted">no events yet</span>;
+  return (
+    <>
+      {host.auditSpool.lastSeq.toLocaleString()} received
+      {host.auditSpool.missing > 0 ? (
+        <div>
+          <Badge tone="danger">{host.auditSpool.missing.toLocaleString()} missing</Badge>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chainHash, verifyChain } from '../../../lib/audit/chain';
+import { chainHash, hashedContent, hashedFields, verifyChain } from '../../../lib/audit/chain';
+import { canonicalJson } from '../../../lib/canonical-json';
 import { AuditEventInput, GENESIS_HASH, type AuditRecord } from '../../../lib/audit/events';
 
 function event(i: number): AuditEventInput {
@@ -61,5 +62,25 @@ describe('audit hash chain', () => {
 
   it('refuses events whose details do not match their action', () => {
     expect(AuditEventInput.safeParse({ ...event(1), details: { name: 'x' } }).success).toBe(false);
+  });
+});
+
+describe('the fast canonical form of an event', () => {
+  it('is byte for byte the general RFC 8785 form, for every shape an event takes', () => {
+    const base = event(1);
+    const variants: AuditEventInput[] = [
+      base,
+      { ...base, target: null, sourceIp: null, userAgent: null },
+      { ...base, origin: { agentId: 'agent-é', seq: 42 } },
+      { ...base, actor: { type: 'agent', id: null, name: 'h\u2028"x"' }, requestId: '\ud83d\ude00 emoji' },
+      { ...base, action: 'sandbox.egress', details: { kind: 'dns', verdict: 'denied', reason: 'r', name: 'Ünïcode.test', count: 3, firstAt: 'a', lastAt: 'b', addresses: ['1.2.3.4'] } } as AuditEventInput,
+      { ...base, details: { nested: { z: 1, a: [1.5, -0, 1e21, 'x'], m: null } } } as unknown as AuditEventInput,
+    ];
+    for (const [i, v] of variants.entries()) {
+      expect(hashedContent(i + 1, 'f'.repeat(64), v), `variant ${i}`).toBe(canonicalJson(hashedFields(i + 1, 'f'.repeat(64), v)));
+    }
+    // Something unexpected (an extra key) takes the general path, so it still hashes what is there.
+    const odd = { ...base, actor: { ...base.actor, extra: 1 } } as unknown as AuditEventInput;
+    expect(hashedContent(1, 'f'.repeat(64), odd)).toBe(canonicalJson(hashedFields(1, 'f'.repeat(64), odd)));
   });
 });

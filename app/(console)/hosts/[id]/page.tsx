@@ -6,7 +6,7 @@ import { useParams } from 'next/navigation';
 import type { HostView } from '@/lib/api/hosts';
 import { api } from '../../../_client/api';
 import { Alert, EmptyState, PageHead, Time } from '../../../_ui/common';
-import { CertificateCell, HostStatus, LabelList } from '../host-parts';
+import { AuditSpoolCell, CertificateCell, HostStatus, LabelList } from '../host-parts';
 
 export default function HostDetailPage() {
   const { id } = useParams<{ id: string }>();
@@ -68,6 +68,8 @@ export default function HostDetailPage() {
             <dt>Sandboxes</dt><dd>{h.sandboxes}</dd>
             <dt>Certificate</dt>
             <dd>{h.certificate ? <><span className="mono">{h.certificate.serial}</span><br /><CertificateCell host={h} /></> : '—'}</dd>
+            <dt>Audit spool</dt>
+            <dd data-testid="audit-spool"><AuditSpoolCell host={h} /></dd>
           </dl>
         )}
       </div>
