@@ -8,6 +8,7 @@ import type { LiveCommands } from './sandboxes/live-commands';
 import type { KeyPair } from './pki/certificates';
 import type { ExportJobs } from './audit/export-jobs';
 import type { Ledger } from './audit/ledger';
+import type { SiemStreamer } from './audit/siem/siem-streamer';
 
 /** Everything a service may need, made once at start-up by server/main.ts. */
 export type ServerContext = {
@@ -19,6 +20,8 @@ export type ServerContext = {
   rootKey: Buffer;
   /** Evidence exports being made, and made bundles for a day. */
   exports: ExportJobs;
+  /** Streams the ledger to SIEM destinations. */
+  siem: SiemStreamer;
   log: Logger;
   metrics: Metrics;
   version: string;

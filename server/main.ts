@@ -13,6 +13,7 @@ import { audited } from './audit/audited';
 import { SYSTEM_ACTOR, auditEvent } from './audit/event';
 import { ExportJobs } from './audit/export-jobs';
 import { selfCheckLedger } from './audit/self-check';
+import { SiemStreamer } from './audit/siem/siem-streamer';
 import { startLedger } from './audit/start-ledger';
 import { consoleTlsOptions, createConsoleServer } from './console-server';
 import { startAgentGateway } from './gateway/agent-gateway';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     ledger: ledger.ledger,
     rootKey: rootKey.key,
     exports: new ExportJobs(path.join(config.dataDir, 'exports')),
+    siem: new SiemStreamer({ db, rootKey: rootKey.key, log, version }),
     log,
     metrics: createMetrics(),
     version,
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
     { name: 'gateway', current: () => gatewayPair, apply: (p) => ((gatewayPair = p), gateway.setServerCertificate(p)) },
   ]);
   const localAgent = config.localAgent ? await startLocalAgent(ctx) : null;
+  ctx.siem.start();
   // The start-up self-check recomputes the whole ledger (about 10 s per 200k events here): it runs
   // while the console already serves, and a failure stays on the console's alert until a check passes.
   selfCheckLedger(ctx, 'start')
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     stopRenewal();
     ledger.stop();
+    ctx.siem.stop();
     server.closeAllConnections();
     server.close(() => {
       void Promise.all([localAgent?.stop(), gateway.close()])

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
+import { SiemDestinationBody, SiemDestinationView } from './siem';
 import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
 import { Health } from './health';
@@ -48,6 +49,9 @@ export const operations: Operation[] = [
   { method: 'post', path: '/audit/exports', summary: 'Start an evidence export (from/to optional); answers with its progress', auth: true, body: ExportBody, response: z.object({ export: ExportView }) },
   { method: 'get', path: '/audit/exports/{id}', summary: "An export's progress, then its bundle's size and SHA-256", auth: true, response: z.object({ export: ExportView }) },
   { method: 'get', path: '/audit/exports/{id}/bundle', summary: 'Download a finished evidence bundle (a tar)', auth: true, binary: true },
+  { method: 'get', path: '/audit/siem', summary: 'SIEM destinations and how far each got', auth: true, response: z.object({ destinations: z.array(SiemDestinationView) }) },
+  { method: 'post', path: '/audit/siem', summary: 'Add a SIEM destination (Splunk HEC, HTTPS OCSF, syslog/TLS CEF)', auth: true, body: SiemDestinationBody, response: z.object({ destination: SiemDestinationView }) },
+  { method: 'delete', path: '/audit/siem/{id}', summary: 'Remove a SIEM destination', auth: true },
   { method: 'get', path: '/audit/events/{seq}/proof', summary: "An event's inclusion proof in the latest signed checkpoint", auth: true, response: InclusionProofView },
   { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
   { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },

@@ -11,7 +11,7 @@ export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
 export const AuditTarget = z.object({
-  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox']),
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem']),
   id: z.string().nullable(),
   name: z.string().nullable(),
 });
@@ -215,6 +215,14 @@ export const AuditAction = z.discriminatedUnion('action', [
       sha256: z.string().optional(),
       error: z.string().optional(),
     }),
+  }),
+  z.object({
+    action: z.literal('siem.create'),
+    details: z.object({ name: z.string(), kind: z.string(), target: z.string() }),
+  }),
+  z.object({
+    action: z.literal('siem.delete'),
+    details: z.object({ name: z.string(), kind: z.string(), target: z.string(), lastSeq: z.number().int() }),
   }),
   z.object({
     action: z.literal('ledger.key_rotate'),

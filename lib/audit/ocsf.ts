@@ -50,6 +50,8 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'system.bootstrap': api(1, 'Create'),
   'ledger.self_check': api(2, 'Read'),
   'ledger.key_rotate': entity(3, 'Update'),
+  'siem.create': entity(1, 'Create'),
+  'siem.delete': entity(4, 'Delete'),
   'audit.export': api(2, 'Read'),
 };
 

@@ -6,6 +6,7 @@ import type { Settings } from '@/lib/api/settings';
 import { ApiError, api, fieldError } from '../../_client/api';
 import { Alert, EmptyState, PageHead } from '../../_ui/common';
 import { Field } from '../../_ui/field';
+import { SiemPanel } from './siem-panel';
 
 export default function SettingsPage() {
   const qc = useQueryClient();
@@ -73,6 +74,7 @@ export default function SettingsPage() {
           </form>
         )}
       </div>
+      <SiemPanel />
     </>
   );
 }
