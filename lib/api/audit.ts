@@ -88,3 +88,26 @@ export const ExportView = z.object({
   error: z.string().nullable(),
 });
 export type ExportView = z.infer<typeof ExportView>;
+
+/** A removal of events past retention: asked by one admin, approved (and carried out) by another. */
+export const PurgeView = z.object({
+  id: z.string(),
+  cutoff: z.string(),
+  events: z.number().int(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  approvedBy: z.string().nullable(),
+  approvedAt: z.string().nullable(),
+  state: z.enum(['pending', 'done']),
+});
+export type PurgeView = z.infer<typeof PurgeView>;
+
+/** `GET /api/v1/audit/retention`: the retention in force, what is past it, and the purges. */
+export const RetentionView = z.object({
+  retentionYears: z.number().int(),
+  legalHold: z.boolean(),
+  cutoff: z.string(),
+  expiredEvents: z.number().int(),
+  purges: z.array(PurgeView),
+});
+export type RetentionView = z.infer<typeof RetentionView>;

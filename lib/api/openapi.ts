@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
 import { SiemDestinationBody, SiemDestinationView } from './siem';
-import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus } from './audit';
+import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus, PurgeView, RetentionView } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
 import { Health } from './health';
 import { CreateJoinTokenBody, CreatedJoinToken, EnrollBody, EnrollResult, HostView } from './hosts';
@@ -49,6 +49,9 @@ export const operations: Operation[] = [
   { method: 'post', path: '/audit/exports', summary: 'Start an evidence export (from/to optional); answers with its progress', auth: true, body: ExportBody, response: z.object({ export: ExportView }) },
   { method: 'get', path: '/audit/exports/{id}', summary: "An export's progress, then its bundle's size and SHA-256", auth: true, response: z.object({ export: ExportView }) },
   { method: 'get', path: '/audit/exports/{id}/bundle', summary: 'Download a finished evidence bundle (a tar)', auth: true, binary: true },
+  { method: 'get', path: '/audit/retention', summary: 'Audit retention in force, events past it, purges', auth: true, response: RetentionView },
+  { method: 'post', path: '/audit/retention/purges', summary: 'Ask to remove the events past retention (a second admin approves)', auth: true, response: z.object({ purge: PurgeView }) },
+  { method: 'post', path: '/audit/retention/purges/{id}/approve', summary: "Approve and carry out another admin's purge (tombstones keep the tree verifiable)", auth: true, response: z.object({ purge: PurgeView }) },
   { method: 'get', path: '/audit/siem', summary: 'SIEM destinations and how far each got', auth: true, response: z.object({ destinations: z.array(SiemDestinationView) }) },
   { method: 'post', path: '/audit/siem', summary: 'Add a SIEM destination (Splunk HEC, HTTPS OCSF, syslog/TLS CEF)', auth: true, body: SiemDestinationBody, response: z.object({ destination: SiemDestinationView }) },
   { method: 'delete', path: '/audit/siem/{id}', summary: 'Remove a SIEM destination', auth: true },

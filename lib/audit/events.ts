@@ -217,6 +217,16 @@ export const AuditAction = z.discriminatedUnion('action', [
     }),
   }),
   z.object({
+    /** An admin asks to remove the events past retention (before `cutoff`); a second admin must approve. */
+    action: z.literal('audit.purge_request'),
+    details: z.object({ purgeId: z.string(), cutoff: z.string(), events: z.number().int() }),
+  }),
+  z.object({
+    /** Events before `cutoff` (up to `toSeq`) became tombstones: their leaves and hashes stay in the tree. */
+    action: z.literal('audit.purge'),
+    details: z.object({ purgeId: z.string(), requestedBy: z.string(), cutoff: z.string(), events: z.number().int(), fromSeq: z.number().int(), toSeq: z.number().int() }),
+  }),
+  z.object({
     action: z.literal('siem.create'),
     details: z.object({ name: z.string(), kind: z.string(), target: z.string() }),
   }),

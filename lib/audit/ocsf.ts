@@ -51,6 +51,8 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'ledger.self_check': api(2, 'Read'),
   'ledger.key_rotate': entity(3, 'Update'),
   'siem.create': entity(1, 'Create'),
+  'audit.purge_request': api(99, 'Other'),
+  'audit.purge': api(4, 'Delete'),
   'siem.delete': entity(4, 'Delete'),
   'audit.export': api(2, 'Read'),
 };

@@ -69,3 +69,8 @@ export type BundleProofs = z.infer<typeof BundleProofs>;
 export function manifestNoteBody(manifestSha256: string): string {
   return `${BUNDLE_FORMAT}\n${manifestSha256}\n`;
 }
+
+/** The events.jsonl line of an event removed under retention: `{"hash":…,"seq":…,"tombstone":true}` (canonical). */
+export function tombstoneLine(seq: number, hash: string): string {
+  return `{"hash":${JSON.stringify(hash)},"seq":${seq},"tombstone":true}`;
+}

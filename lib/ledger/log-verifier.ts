@@ -16,7 +16,13 @@ export type Verdict =
  * One position of the log: its leaf, and where the event is at hand its canonical JSON, the
  * previous event's hash it names and, if stored with it, its own chain hash.
  */
-export type Entry = { seq: number; leaf: Buffer; event?: { content: Buffer; prevHash: string; hash?: string } };
+export type Entry = {
+  seq: number;
+  leaf: Buffer;
+  event?: { content: Buffer; prevHash: string; hash?: string };
+  /** For a position without its event (a tombstone): the chain hash it had, so the next event still links. */
+  hash?: string;
+};
 
 /**
  * Checks a log in one pass, position by position, against signed checkpoints: every event's
@@ -88,6 +94,8 @@ export class LogVerifier {
       }
       this.previous = { seq, hash };
       this.events += 1;
+    } else if (entry.hash !== undefined) {
+      this.previous = { seq, hash: entry.hash };
     }
     this.tree.push(entry.leaf);
     this.atSize();

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { BUNDLE_FILES, BUNDLE_ORDER, BundleKey, BundleManifest, BundleProofs, manifestNoteBody } from './bundle';
+import { BUNDLE_FILES, BUNDLE_ORDER, BundleKey, BundleManifest, BundleProofs, manifestNoteBody, tombstoneLine } from './bundle';
 import { openNote, parseVerifierKey, splitNotes, verifyCheckpoint, verifierKey } from './checkpoint';
 import { LogVerifier, type TrustedKey } from './log-verifier';
 import { verifyConsistency } from './merkle';
@@ -152,7 +152,11 @@ export class BundleVerifier {
     this.leavesUpTo(m.range.fromSeq);
     const claimed = parseSeqAndPrev(line);
     const leaf = this.leafAt(this.nextSeq);
-    if (!claimed) {
+    const tombstone = claimed ? null : parseTombstone(line);
+    if (tombstone) {
+      // Removed under retention: the leaf stands for it; its chain hash links the next event.
+      log.add({ seq: tombstone.seq, leaf: leaf ?? Buffer.alloc(32), hash: tombstone.hash });
+    } else if (!claimed) {
       log.add({ seq: this.nextSeq, leaf: leaf ?? Buffer.alloc(32), event: { content: line, prevHash: '' } });
     } else {
       log.add({ seq: claimed.seq, leaf: leaf ?? Buffer.alloc(32), event: { content: line, prevHash: claimed.prevHash } });
@@ -206,6 +210,13 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A tombstone line's event number and chain hash, if it is exactly one. */
+function parseTombstone(line: Buffer): { seq: number; hash: string } | null {
+  const v = safeJson(line.toString('utf8')) as { seq?: unknown; hash?: unknown; tombstone?: unknown } | undefined;
+  if (!v || v.tombstone !== true || typeof v.seq !== 'number' || typeof v.hash !== 'string') return null;
+  return tombstoneLine(v.seq, v.hash) === line.toString('utf8') ? { seq: v.seq, hash: v.hash } : null;
 }
 
 const SEQ = Buffer.from('"seq":');

@@ -8,7 +8,8 @@ import { recordOfRow } from './record-of-row';
  * has an index that ends in `seq`, so a page costs the same on the millionth event as on the first.
  */
 export async function listAuditEvents(deps: Pick<ServerContext, 'db'>, q: AuditQuery): Promise<AuditPage> {
-  const where: Prisma.AuditEventWhereInput = {};
+  // Events removed under retention are tombstones: in the tree, not in the list.
+  const where: Prisma.AuditEventWhereInput = { tombstone: false };
   if (q.actor) where.actorName = q.actor;
   if (q.action) where.action = q.action;
   if (q.outcome) where.outcome = q.outcome;

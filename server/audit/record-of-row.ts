@@ -43,5 +43,6 @@ export function rowOfEvent(seq: number, prevHash: string, hash: string, event: A
     leaf,
     originAgent: event.origin?.agentId ?? null,
     originSeq: event.origin?.seq ?? null,
+    tombstone: false,
   };
 }

@@ -27,11 +27,24 @@ export async function selfCheckLedger(deps: { db: Db; ledger: Ledger }, trigger:
     checkpoints.map((c) => c.note),
     trusted,
   );
+  // A tombstone is lawful only inside an approved purge (itself an event in the ledger).
+  const purges = (await deps.db.auditEvent.findMany({ where: { action: 'audit.purge', tombstone: false }, select: { details: true } })).map(
+    (r) => JSON.parse(r.details) as { cutoff: string; toSeq: number },
+  );
+  let unlawful: { seq: number; reason: string } | null = null;
   let after = 0;
-  while (after < size && !verifier.failed) {
+  while (after < size && !verifier.failed && !unlawful) {
     const rows = await deps.db.auditEvent.findMany({ where: { seq: { gt: after, lte: size } }, orderBy: { seq: 'asc' }, take: BATCH });
     if (rows.length === 0) break;
     for (const row of rows) {
+      if (row.tombstone) {
+        if (!purges.some((p) => row.at < p.cutoff && row.seq <= p.toSeq)) {
+          unlawful = { seq: row.seq, reason: `event ${row.seq}: removed without an approved purge covering it` };
+          break;
+        }
+        verifier.add({ seq: row.seq, leaf: Buffer.from(row.leaf, 'hex'), hash: row.hash });
+        continue;
+      }
       let content: Buffer;
       try {
         content = recordContent(recordOfRow(row));
@@ -43,7 +56,8 @@ export async function selfCheckLedger(deps: { db: Db; ledger: Ledger }, trigger:
     }
     after = rows.at(-1)?.seq ?? size;
   }
-  const verdict = verifier.finish();
+  const found = verifier.found;
+  const verdict = unlawful && (!found || (found.seq ?? Infinity) > unlawful.seq) ? { ok: false as const, firstBadSeq: unlawful.seq, reason: unlawful.reason } : verifier.finish();
   const result: SelfCheck = {
     ok: verdict.ok,
     trigger,

@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import type { Settings } from '../../lib/api/settings';
 import { CSV_HEADER, csvLine } from '../../lib/audit/csv';
 import { OCSF_VERSION, toOcsf } from '../../lib/audit/ocsf';
-import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_ORDER, manifestNoteBody, type BundleKey, type BundleManifest, type BundleProofs } from '../../lib/ledger/bundle';
+import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_ORDER, tombstoneLine, manifestNoteBody, type BundleKey, type BundleManifest, type BundleProofs } from '../../lib/ledger/bundle';
 import { signNote } from '../../lib/ledger/checkpoint';
 import { consistencyRanges, FlatTree } from '../../lib/ledger/merkle';
 import { recordContent } from '../../lib/ledger/verify-log';
@@ -82,6 +82,11 @@ export async function writeBundle(
         let ocsf = '';
         let csv = '';
         for (const row of rows) {
+          if (row.tombstone) {
+            // Removed under retention: its place, chain hash and leaf (leaves.bin) only.
+            jsonl += `${tombstoneLine(row.seq, row.hash)}\n`;
+            continue;
+          }
           const r = recordOfRow(row);
           jsonl += `${recordContent(r).toString()}\n`;
           ocsf += `${JSON.stringify(toOcsf(r))}\n`;

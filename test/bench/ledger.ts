@@ -69,7 +69,10 @@ async function ingest(dir: string): Promise<void> {
   }
   const ledgerMs = performance.now() - t;
   // The same rows, already made, inserted raw with the same statement and batches.
-  const rows = chainEvents({ seq: 0, hash: '0'.repeat(64) }, events).map(({ record, leaf }) => rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex')));
+  const rows = chainEvents({ seq: 0, hash: '0'.repeat(64) }, events).map(({ record, leaf }) => {
+    const { tombstone: _, ...row } = rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex'));
+    return row;
+  });
   const b = await freshDb(dir, 'raw.db');
   const insert = b.connection.prepare(`INSERT INTO AuditEvent (${Object.keys(rows[0] ?? {}).map((c) => `"${c}"`).join(', ')}) VALUES (${Object.keys(rows[0] ?? {}).map((c) => `@${c}`).join(', ')})`);
   t = performance.now();

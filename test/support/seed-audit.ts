@@ -9,7 +9,7 @@ const actors = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heid
  * Appends `count` valid, chained audit events straight into the database file (for scale tests and
  * benchmarks only), continuing from the chain's current head so that verification still passes.
  */
-export function seedAuditEvents(databaseFile: string, count: number): void {
+export function seedAuditEvents(databaseFile: string, count: number, startAt = new Date(Date.now() - count * 1000)): void {
   const db = new Database(databaseFile);
   const head = db.prepare('SELECT seq, hash FROM AuditEvent ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
   const chain = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
@@ -17,7 +17,7 @@ export function seedAuditEvents(databaseFile: string, count: number): void {
     `INSERT INTO AuditEvent (seq, at, actorType, actorId, actorName, action, targetType, targetId, targetName, outcome, sourceIp, userAgent, requestId, details, prevHash, hash, leaf)
      VALUES (@seq, @at, @actorType, @actorId, @actorName, @action, @targetType, @targetId, @targetName, @outcome, @sourceIp, @userAgent, @requestId, @details, @prevHash, @hash, @leaf)`,
   );
-  const start = Date.now() - count * 1000;
+  const start = startAt.getTime();
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const name = actors[i % actors.length] ?? 'alice';

@@ -10,6 +10,7 @@ import { Field } from '../../_ui/field';
 import { EventProof } from './event-proof';
 import { ExportPanel } from './export-panel';
 import { LedgerPanel } from './ledger-panel';
+import { RetentionPanel } from './retention-panel';
 
 type Filters = { actor: string; action: string; target: string; outcome: string; from: string; to: string };
 const EMPTY: Filters = { actor: '', action: '', target: '', outcome: '', from: '', to: '' };
@@ -66,6 +67,7 @@ export default function AuditPageView() {
         <LedgerPanel />
         <ExportPanel />
       </div>
+      <RetentionPanel />
       <div className="card flush">
         <form className="toolbar" onSubmit={apply} noValidate>
           <Field label="Actor" htmlFor="f-actor" error={fieldError(err, 'actor')}>

@@ -68,6 +68,25 @@ export default function SettingsPage() {
                 Allow mode open
               </label>
             </Field>
+            <Field
+              label="Audit retention (years)"
+              htmlFor="auditRetentionYears"
+              error={fieldError(err, 'auditRetentionYears')}
+              hint="At least six years (HIPAA 164.316(b)(2)(i)); it can only be extended. Removing older events takes two admins (Audit page)."
+            >
+              <input
+                id="auditRetentionYears"
+                type="number"
+                min={6}
+                value={Number.isNaN(draft.auditRetentionYears) ? '' : draft.auditRetentionYears}
+                onChange={(e) => setDraft({ ...draft, auditRetentionYears: e.target.valueAsNumber })}
+              />
+            </Field>
+            <Field label="Legal hold" htmlFor="auditLegalHold" error={fieldError(err, 'auditLegalHold')} hint="While on, no audit event is removed, however old.">
+              <label className="check">
+                <input id="auditLegalHold" type="checkbox" checked={draft.auditLegalHold} onChange={(e) => setDraft({ ...draft, auditLegalHold: e.target.checked })} /> Hold every audit event
+              </label>
+            </Field>
             <div className="form-actions">
               <button className="btn primary" type="submit" disabled={save.isPending}>Save</button>
             </div>

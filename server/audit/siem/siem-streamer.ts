@@ -65,8 +65,9 @@ export class SiemStreamer {
       for (;;) {
         const rows = await this.deps.db.auditEvent.findMany({ where: { seq: { gt: cursor } }, orderBy: { seq: 'asc' }, take: BATCH });
         if (rows.length === 0) break;
+        const events = rows.filter((r) => !r.tombstone).map(recordOfRow);
         try {
-          await live.deliver(rows.map(recordOfRow));
+          if (events.length > 0) await live.deliver(events);
         } catch (error) {
           live.failures += 1;
           live.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** live.failures);
