@@ -10,6 +10,7 @@ import type { SandboxView } from '../../lib/api/sandboxes';
 import type { AgentAuditEvent } from '../../lib/wire/protocol';
 import { AuditSpool } from '../../agent/audit/spool';
 import { joinToken, runAgent, tempStateDir, waitForHost, type AgentProcess } from '../support/agent';
+import { until } from '../support/until';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 let cp: ControlPlane;
@@ -19,6 +20,7 @@ let state: string;
 let hostId: string;
 let sandboxId: string;
 let agent: AgentProcess | null = null;
+const OUTAGE_SECONDS = Number(process.env.SBX_TEST_OUTAGE_SECONDS ?? 10);
 
 const spoolDir = () => path.join(state, 'spool');
 const decision = (i: number): AgentAuditEvent => ({
@@ -45,14 +47,6 @@ function held(): { rows: number; distinct: number; max: number; gaps: number } {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what} within ${ms / 1000} s`);
-}
 
 const startAgent = () => (agent = runAgent(state, ['run']));
 
@@ -80,12 +74,13 @@ afterAll(async () => {
 });
 
 describe('the agent audit spool', () => {
-  it('100k events spooled while the control plane is down all arrive once it is back, none twice', async () => {
+  it(`100k events spooled while the control plane is down (${OUTAGE_SECONDS} s) all arrive once it is back, none twice`, async () => {
     await cp.kill('SIGINT');
     spoolEvents(100_000);
     startAgent();
-    // The outage: the agent runs, retries and keeps everything on disk.
-    await new Promise((r) => setTimeout(r, 10_000));
+    // The outage: the agent runs, retries and keeps everything on disk (10 s here; the full
+    // 10 minutes with SBX_TEST_OUTAGE_SECONDS=600).
+    await new Promise((r) => setTimeout(r, OUTAGE_SECONDS * 1000));
     expect(fs.readdirSync(spoolDir()).filter((f) => f.endsWith('.jsonl')).length).toBe(10);
     await cp.launch();
     await until(() => held().max === 100_000, 180_000, 'not all 100k spooled events arrived');
@@ -95,7 +90,7 @@ describe('the agent audit spool', () => {
     expect(fs.readdirSync(spoolDir()).filter((f) => f.endsWith('.jsonl')).length).toBeLessThanOrEqual(1);
     const host = ((await (await adminClient(cp)).get(`/api/v1/hosts/${hostId}`)).body as { host: HostView }).host;
     expect(host.auditSpool).toEqual({ lastSeq: 100_000, missing: 0 });
-  }, 300_000);
+  }, 300_000 + OUTAGE_SECONDS * 1000);
 
   it('kill -9 of the control plane during ingest, 20 times: nothing lost, nothing twice, the ledger verifies', async () => {
     await agent?.stop();

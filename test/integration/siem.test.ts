@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerStatus } from '../../lib/api/audit';
 import type { SiemDestinationView } from '../../lib/api/siem';
 import { createCaCertificate, issueServerCertificate } from '../../server/pki/certificates';
+import { until } from '../support/until';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 const TOKEN = 'hec-token-5f1e2d3c';
@@ -34,14 +35,6 @@ function readBody(req: import('node:http').IncomingMessage): Promise<string> {
 
 const head = async () => ((await admin.get('/api/v1/audit/ledger')).body as LedgerStatus).size;
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what} within ${ms / 1000} s`);
-}
 
 beforeAll(async () => {
   const ca = createCaCertificate('SIEM test CA', 'Test', 1);

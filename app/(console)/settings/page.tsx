@@ -8,6 +8,11 @@ import { Alert, EmptyState, PageHead } from '../../_ui/common';
 import { Field } from '../../_ui/field';
 import { SiemPanel } from './siem-panel';
 
+/** A whole-number input whose empty state is NaN (so the API's validation names the field). */
+function NumberInput(props: { id: string; min: number; value: number; onChange: (v: number) => void }) {
+  return <input id={props.id} type="number" min={props.min} value={Number.isNaN(props.value) ? '' : props.value} onChange={(e) => props.onChange(e.target.valueAsNumber)} />;
+}
+
 export default function SettingsPage() {
   const qc = useQueryClient();
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<{ settings: Settings }>('/settings') });
@@ -49,13 +54,7 @@ export default function SettingsPage() {
               error={fieldError(err, 'sandboxMaxLifetimeHours')}
               hint="The longest timeout a sandbox may be created with. Sandboxes default to 5 minutes."
             >
-              <input
-                id="sandboxMaxLifetimeHours"
-                type="number"
-                min={1}
-                value={Number.isNaN(draft.sandboxMaxLifetimeHours) ? '' : draft.sandboxMaxLifetimeHours}
-                onChange={(e) => setDraft({ ...draft, sandboxMaxLifetimeHours: e.target.valueAsNumber })}
-              />
+              <NumberInput id="sandboxMaxLifetimeHours" min={1} value={draft.sandboxMaxLifetimeHours} onChange={(v) => setDraft({ ...draft, sandboxMaxLifetimeHours: v })} />
             </Field>
             <Field
               label="Network mode “open” for sandboxes"
@@ -74,13 +73,7 @@ export default function SettingsPage() {
               error={fieldError(err, 'auditRetentionYears')}
               hint="At least six years (HIPAA 164.316(b)(2)(i)); it can only be extended. Removing older events takes two admins (Audit page)."
             >
-              <input
-                id="auditRetentionYears"
-                type="number"
-                min={6}
-                value={Number.isNaN(draft.auditRetentionYears) ? '' : draft.auditRetentionYears}
-                onChange={(e) => setDraft({ ...draft, auditRetentionYears: e.target.valueAsNumber })}
-              />
+              <NumberInput id="auditRetentionYears" min={6} value={draft.auditRetentionYears} onChange={(v) => setDraft({ ...draft, auditRetentionYears: v })} />
             </Field>
             <Field label="Legal hold" htmlFor="auditLegalHold" error={fieldError(err, 'auditLegalHold')} hint="While on, no audit event is removed, however old.">
               <label className="check">
