@@ -23,6 +23,12 @@ export function leafHash(data: Uint8Array): Buffer {
   return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
+/** The leaf of canonical JSON held as a string: the same bytes as leafHash(UTF-8 of `text`), without a copy. */
+export function leafHashOfText(text: string): Buffer {
+  // U+0000 is the single byte 0x00 in UTF-8: the RFC 6962 leaf prefix.
+  return hash('sha256', `\u0000${text}`, 'buffer');
+}
+
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== 32 || right.length !== 32) return sha256(Buffer.of(1), left, right);

@@ -150,16 +150,17 @@ export class BundleVerifier {
     const m = this.manifest;
     if (!log || !m || log.failed) return;
     this.leavesUpTo(m.range.fromSeq);
-    const claimed = parseSeqAndPrev(line);
+    const claimed = parseSeq(line);
     const leaf = this.leafAt(this.nextSeq);
     const tombstone = claimed ? null : parseTombstone(line);
     if (tombstone) {
       // Removed under retention: the leaf stands for it; its chain hash links the next event.
       log.add({ seq: tombstone.seq, leaf: leaf ?? Buffer.alloc(32), hash: tombstone.hash });
     } else if (!claimed) {
-      log.add({ seq: this.nextSeq, leaf: leaf ?? Buffer.alloc(32), event: { content: line, prevHash: '' } });
+      log.add({ seq: this.nextSeq, leaf: leaf ?? Buffer.alloc(32), event: { content: line } });
     } else {
-      log.add({ seq: claimed.seq, leaf: leaf ?? Buffer.alloc(32), event: { content: line, prevHash: claimed.prevHash } });
+      // Every event's leaf is in leaves.bin and every leaf under a signed root: the chain hashes add nothing here.
+      log.add({ seq: claimed.seq, leaf: leaf ?? Buffer.alloc(32), event: { content: line } });
     }
     this.nextSeq += 1;
     this.events += 1;
@@ -223,20 +224,19 @@ const SEQ = Buffer.from('"seq":');
 const PREV = Buffer.from('"prevHash":"');
 
 /**
- * The event number and previous hash a canonical line claims (null when it is not an event). In
- * canonical JSON the top-level `"seq":` and `"prevHash":"` are the last of their kind on the line
- * (nothing after them can hold that key, and inside a string a quote is always escaped), so they
- * are found without parsing the whole line; anything else falls back to JSON.parse.
+ * The event number an event's canonical line claims (null when it is not an event). In canonical
+ * JSON the top-level `"seq":` is the last of its kind on the line (nothing after it can hold that
+ * key, and inside a string a quote is always escaped), so it is found without parsing the whole
+ * line; anything else falls back to JSON.parse.
  */
-function parseSeqAndPrev(line: Buffer): { seq: number; prevHash: string } | null {
+function parseSeq(line: Buffer): { seq: number } | null {
   const s = line.lastIndexOf(SEQ);
-  const p = line.lastIndexOf(PREV);
-  if (s > 0 && p > 0 && p + PREV.length + 65 <= line.length && line[p + PREV.length + 64] === 0x22) {
+  if (s > 0 && line.lastIndexOf(PREV) > 0) {
     let seq = 0;
     let i = s + SEQ.length;
     for (; i < line.length && (line[i] as number) >= 0x30 && (line[i] as number) <= 0x39; i++) seq = seq * 10 + ((line[i] as number) - 0x30);
-    if (i > s + SEQ.length && line[i] === 0x2c) return { seq, prevHash: line.toString('latin1', p + PREV.length, p + PREV.length + 64) };
+    if (i > s + SEQ.length && line[i] === 0x2c) return { seq };
   }
   const v = safeJson(line.toString('utf8')) as { seq?: unknown; prevHash?: unknown } | undefined;
-  return v && typeof v.seq === 'number' && typeof v.prevHash === 'string' ? { seq: v.seq, prevHash: v.prevHash } : null;
+  return v && typeof v.seq === 'number' && typeof v.prevHash === 'string' ? { seq: v.seq } : null;
 }

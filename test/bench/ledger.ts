@@ -16,7 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
 import type { AuditEventInput } from '../../lib/audit/events';
-import { chainEvents, insertAppended } from '../../server/audit/append-event';
+import { AUDIT_COLUMNS, chainEvents, insertAppended } from '../../server/audit/append-event';
 import { openLedger } from '../../server/audit/open-ledger';
 import { rowOfEvent } from '../../server/audit/record-of-row';
 import { openSqlite, rawConnection } from '../../server/db/client';
@@ -70,11 +70,11 @@ async function ingest(dir: string): Promise<void> {
   const ledgerMs = performance.now() - t;
   // The same rows, already made, inserted raw with the same statement and batches.
   const rows = chainEvents({ seq: 0, hash: '0'.repeat(64) }, events).map(({ record, leaf }) => {
-    const { tombstone: _, ...row } = rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex'));
-    return row;
+    const row = rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex'));
+    return AUDIT_COLUMNS.map((c) => row[c]);
   });
   const b = await freshDb(dir, 'raw.db');
-  const insert = b.connection.prepare(`INSERT INTO AuditEvent (${Object.keys(rows[0] ?? {}).map((c) => `"${c}"`).join(', ')}) VALUES (${Object.keys(rows[0] ?? {}).map((c) => `@${c}`).join(', ')})`);
+  const insert = b.connection.prepare(`INSERT INTO AuditEvent (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
   t = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     b.connection.transaction(() => {

@@ -1,11 +1,15 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signCheckpoint, verifierKey, verifyCheckpoint } from '../../../lib/ledger/checkpoint';
-import { FlatTree, TreeBuilder, consistencyProof, consistencyRanges, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
+import { FlatTree, TreeBuilder, leafHashOfText, consistencyProof, consistencyRanges, inclusionProof, leafHash, nodeHash, treeHash, verifyConsistency, verifyInclusion } from '../../../lib/ledger/merkle';
 
 const leaves = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from(`{"seq":${i + 1}}`)));
 
 describe('RFC 6962 Merkle tree', () => {
+  it('hashes a leaf given as text exactly as its UTF-8 bytes', () => {
+    for (const t of ['{"a":1}', 'é\u2028😀', '']) expect(leafHashOfText(t)).toEqual(leafHash(Buffer.from(t)));
+  });
+
   it('hashes leaves and nodes with their domain-separation bytes', () => {
     expect(leafHash(Buffer.from('x')).toString('hex')).toBe(createHash('sha256').update(Buffer.from([0, 0x78])).digest('hex'));
     expect(treeHash([])).toEqual(createHash('sha256').digest());
