@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { audited } from './audited';
 import { SYSTEM_ACTOR, auditEvent } from './event';
 import type { Ledger } from './ledger';
-import { recordOfRow } from './record-of-row';
+import { rowRecord } from './record-of-row';
 
 
 const BATCH = 5000;
@@ -47,9 +47,9 @@ export async function selfCheckLedger(deps: { db: Db; ledger: Ledger }, trigger:
       }
       let content: Buffer;
       try {
-        content = recordContent(recordOfRow(row));
+        content = recordContent(rowRecord(row));
       } catch {
-        // A row that no longer parses was altered: feeding nothing for it makes the leaf fail.
+        // Details that are not JSON any more: the row was altered, and this content fails its leaf.
         content = Buffer.from(`unreadable event ${row.seq}`);
       }
       verifier.add({ seq: row.seq, leaf: Buffer.from(row.leaf, 'hex'), event: { content, prevHash: row.prevHash, hash: row.hash } });

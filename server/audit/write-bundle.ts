@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import type { Settings } from '../../lib/api/settings';
+import type { AuditRecord } from '../../lib/audit/events';
 import { CSV_HEADER, csvLine } from '../../lib/audit/csv';
 import { OCSF_VERSION, toOcsf } from '../../lib/audit/ocsf';
 import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_ORDER, tombstoneLine, manifestNoteBody, type BundleKey, type BundleManifest, type BundleProofs } from '../../lib/ledger/bundle';
@@ -15,7 +16,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { evidenceReport, ReportStats } from './evidence-report';
 import type { Ledger } from './ledger';
-import { recordOfRow } from './record-of-row';
+import { rowRecord } from './record-of-row';
 
 const BATCH = 5000;
 
@@ -87,11 +88,22 @@ export async function writeBundle(
             jsonl += `${tombstoneLine(row.seq, row.hash)}\n`;
             continue;
           }
-          const r = recordOfRow(row);
+          let r: AuditRecord;
+          try {
+            r = rowRecord(row);
+          } catch {
+            // Not an event any more (altered): a line that cannot give its leaf, so the verifier names it.
+            jsonl += `{"seq":${row.seq},"unreadable":true}\n`;
+            continue;
+          }
           jsonl += `${recordContent(r).toString()}\n`;
-          ocsf += `${JSON.stringify(toOcsf(r))}\n`;
-          csv += csvLine(r);
-          stats.add(r);
+          try {
+            ocsf += `${JSON.stringify(toOcsf(r))}\n`;
+            csv += csvLine(r);
+            stats.add(r);
+          } catch {
+            // An action no schema knows (altered): it stays in events.jsonl, where verification fails on it.
+          }
         }
         fs.writeSync(fds.events, jsonl);
         fs.writeSync(fds.ocsf, ocsf);
@@ -104,10 +116,13 @@ export async function writeBundle(
       for (const fd of Object.values(fds)) fs.closeSync(fd);
     }
 
-    for (const name of [BUNDLE_FILES.events, BUNDLE_FILES.ocsf, BUNDLE_FILES.csv]) {
-      await pipeline(fs.createReadStream(plain(name)), zlib.createGzip({ level: 6 }), fs.createWriteStream(file(name)));
-      fs.rmSync(plain(name));
-    }
+    // The three run at once: gzip works on the thread pool, so they share the cores.
+    await Promise.all(
+      [BUNDLE_FILES.events, BUNDLE_FILES.ocsf, BUNDLE_FILES.csv].map(async (name) => {
+        await pipeline(fs.createReadStream(plain(name)), zlib.createGzip({ level: 6 }), fs.createWriteStream(file(name)));
+        fs.rmSync(plain(name));
+      }),
+    );
     const checkpoints = await deps.db.ledgerCheckpoint.findMany({ where: { size: { lte: treeSize } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
     fs.writeFileSync(file(BUNDLE_FILES.checkpoints), checkpoints.map((c) => c.note).join('\n'));
     const flat = new FlatTree(fs.readFileSync(file(BUNDLE_FILES.leaves)));
