@@ -6,12 +6,12 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import type { Settings } from '../../lib/api/settings';
 import type { AuditRecord } from '../../lib/audit/events';
+import { hashedContent } from '../../lib/audit/chain';
 import { CSV_HEADER, csvLine } from '../../lib/audit/csv';
 import { OCSF_VERSION, toOcsf } from '../../lib/audit/ocsf';
 import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_ORDER, tombstoneLine, manifestNoteBody, type BundleKey, type BundleManifest, type BundleProofs } from '../../lib/ledger/bundle';
 import { signNote } from '../../lib/ledger/checkpoint';
 import { consistencyRanges, FlatTree } from '../../lib/ledger/merkle';
-import { recordContent } from '../../lib/ledger/verify-log';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { evidenceReport, ReportStats } from './evidence-report';
@@ -96,7 +96,7 @@ export async function writeBundle(
             jsonl += `{"seq":${row.seq},"unreadable":true}\n`;
             continue;
           }
-          jsonl += `${recordContent(r).toString()}\n`;
+          jsonl += `${hashedContent(r.seq, r.prevHash, r)}\n`;
           try {
             ocsf += `${JSON.stringify(toOcsf(r))}\n`;
             csv += csvLine(r);
