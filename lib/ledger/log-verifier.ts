@@ -10,7 +10,8 @@ export type Problem = { seq: number | null; reason: string };
 
 export type Verdict =
   | { ok: true; size: number; root: Buffer; checkpoints: number; events: number }
-  | { ok: false; firstBadSeq: number | null; reason: string };
+  /** `at`: how many positions were taken when it was found (0: a bad checkpoint; Infinity: only at the end). */
+  | { ok: false; firstBadSeq: number | null; reason: string; at: number };
 
 /**
  * One position of the log: its leaf, and where the event is at hand its canonical JSON, the
@@ -41,6 +42,7 @@ export class LogVerifier {
   private previous: { seq: number; hash: string } | null = null;
   private events = 0;
   private problem: Problem | null = null;
+  private problemAt = 0;
   private earlier: { checkpoint: Checkpoint; matched: boolean } | null = null;
 
   /**
@@ -79,6 +81,7 @@ export class LogVerifier {
   add(entry: Entry): void {
     if (this.problem) return;
     const seq = this.tree.size + 1;
+    this.problemAt = seq - 1;
     if (entry.seq !== seq) {
       this.problem = { seq, reason: `event ${seq}: missing here, found event ${entry.seq} instead (deleted, swapped or out of order)` };
       return;
@@ -104,8 +107,18 @@ export class LogVerifier {
     this.atSize();
   }
 
+  /** Takes the leaves of positions size+1..size+count, packed 32 bytes each from `offset` (a tree check without the events). */
+  addLeaves(leaves: Uint8Array, count: number, offset = 0): void {
+    for (let i = 0; i < count && !this.problem; i++) {
+      const at = offset + i * 32;
+      this.tree.push(leaves.subarray(at, at + 32));
+      this.atSize();
+    }
+  }
+
   private atSize(): void {
     const size = this.tree.size;
+    this.problemAt = size;
     if (this.earlier && this.earlier.checkpoint.size === size) {
       if (!this.tree.root().equals(this.earlier.checkpoint.root)) {
         // Which of the first events changed cannot be told from a root alone.
@@ -132,13 +145,27 @@ export class LogVerifier {
   finish(): Verdict {
     const size = this.tree.size;
     const beyond = this.checkpoints[this.next];
+    if (!this.problem) this.problemAt = Infinity;
     if (!this.problem && beyond) {
       this.problem = { seq: size + 1, reason: `the log is cut off after event ${size}: a signed checkpoint covers ${beyond.size} events` };
     }
     if (!this.problem && this.earlier && !this.earlier.matched) {
       this.problem = { seq: size + 1, reason: `the log is cut off after event ${size}: the earlier checkpoint covers ${this.earlier.checkpoint.size} events` };
     }
-    if (this.problem) return { ok: false, firstBadSeq: this.problem.seq, reason: this.problem.reason };
+    if (this.problem) return { ok: false, firstBadSeq: this.problem.seq, reason: this.problem.reason, at: this.problemAt };
     return { ok: true, size, root: this.tree.root(), checkpoints: this.checkpoints.length, events: this.events };
   }
+}
+
+/** What holding a bundle's leaves to its checkpoints needs (see `verifyTree`). */
+export type TreeInput = { leaves: Uint8Array; size: number; notes: readonly string[]; trusted: readonly TrustedKey[]; earlier?: string };
+
+/**
+ * Holds the first `size` leaves (32 bytes each; fewer if there are fewer) to the signed checkpoints
+ * and, if given, an earlier checkpoint: the tree half of checking a bundle, apart from its events.
+ */
+export function verifyTree(input: TreeInput): Verdict {
+  const verifier = new LogVerifier(input.notes, input.trusted, input.earlier);
+  verifier.addLeaves(input.leaves, Math.min(Math.floor(input.leaves.length / 32), input.size));
+  return verifier.finish();
 }

@@ -193,21 +193,17 @@ export function verifyConsistency(first: number, second: number, firstRoot: Uint
  * root is O(log n), so the ledger never rereads its history to sign a checkpoint.
  */
 export class TreeBuilder {
-  private readonly stack: { hash: Buffer; height: number }[] = [];
+  // The subtree roots, tallest first: one for each set bit of the size, so their heights are implied.
+  private readonly stack: Buffer[] = [];
   private count = 0;
 
   /** Starts from a compact range saved by `frontier()` (oldest, tallest subtree first). */
   constructor(saved?: { size: number; hashes: readonly Uint8Array[] }) {
     if (!saved) return;
-    let rest = saved.size;
-    const heights: number[] = [];
-    for (let h = 52; h >= 0; h--) {
-      if (rest < 2 ** h) continue;
-      heights.push(h);
-      rest -= 2 ** h;
-    }
-    if (heights.length !== saved.hashes.length) throw new RangeError(`a tree of ${saved.size} leaves has ${heights.length} subtrees, not ${saved.hashes.length}`);
-    heights.forEach((height, i) => this.stack.push({ hash: Buffer.from(saved.hashes[i] as Uint8Array), height }));
+    let subtrees = 0;
+    for (let rest = saved.size; rest > 0; rest = Math.floor(rest / 2)) subtrees += rest % 2;
+    if (subtrees !== saved.hashes.length) throw new RangeError(`a tree of ${saved.size} leaves has ${subtrees} subtrees, not ${saved.hashes.length}`);
+    for (const h of saved.hashes) this.stack.push(Buffer.from(h));
     this.count = saved.size;
   }
 
@@ -217,12 +213,10 @@ export class TreeBuilder {
 
   /** Adds one leaf hash. */
   push(leaf: Uint8Array): void {
-    let node: { hash: Buffer; height: number } = { hash: Buffer.from(leaf), height: 0 };
-    for (let top = this.stack.at(-1); top && top.height === node.height; top = this.stack.at(-1)) {
-      this.stack.pop();
-      node = { hash: nodeHash(top.hash, node.hash), height: node.height + 1 };
-    }
-    this.stack.push(node);
+    // Each trailing set bit of the size is a subtree as tall as the one being carried: merge them.
+    let carried: Buffer | null = null;
+    for (let c = this.count; c % 2 === 1; c = (c - 1) / 2) carried = nodeHash(this.stack.pop() as Buffer, carried ?? leaf);
+    this.stack.push(carried ?? Buffer.from(leaf));
     this.count += 1;
   }
 
@@ -230,13 +224,13 @@ export class TreeBuilder {
   root(): Buffer {
     const last = this.stack.at(-1);
     if (!last) return sha256();
-    let r: Buffer = last.hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) r = nodeHash((this.stack[i] as { hash: Buffer }).hash, r);
+    let r: Buffer = last;
+    for (let i = this.stack.length - 2; i >= 0; i--) r = nodeHash(this.stack[i] as Buffer, r);
     return r;
   }
 
   /** The compact range, to save and resume from. */
   frontier(): { size: number; hashes: Buffer[] } {
-    return { size: this.count, hashes: this.stack.map((s) => s.hash) };
+    return { size: this.count, hashes: [...this.stack] };
   }
 }

@@ -1,8 +1,9 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { BUNDLE_FILES, BUNDLE_ORDER, BundleKey, BundleManifest, BundleProofs, manifestNoteBody, tombstoneLine } from './bundle';
+import { BUNDLE_FILES, BUNDLE_ORDER, BundleKey, BundleManifest, BundleProofs, manifestNoteBody } from './bundle';
 import { openNote, parseVerifierKey, splitNotes, verifyCheckpoint, verifierKey } from './checkpoint';
-import { LogVerifier, type TrustedKey } from './log-verifier';
+import type { EventsChecked } from './check-events';
+import { LogVerifier, verifyTree, type Problem, type TreeInput, type TrustedKey, type Verdict } from './log-verifier';
 import { verifyConsistency } from './merkle';
 
 export type BundleVerdict = {
@@ -39,8 +40,9 @@ export class BundleVerifier {
   private leaves: Buffer = Buffer.alloc(0);
   private log: LogVerifier | null = null;
   private notes: string[] = [];
-  private nextSeq = 1;
   private events = 0;
+  private eventProblem: Problem | null = null;
+  private tree: Verdict | null = null;
   private readonly seen = new Map<string, { sha256: string; bytes: number }>();
 
   constructor(private readonly options: { pinned?: string[]; earlier?: string } = {}) {
@@ -61,7 +63,7 @@ export class BundleVerifier {
     this.seen.set(name, { sha256, bytes });
   }
 
-  /** Takes one whole file of the bundle (all but the events, which come by `eventLine`). */
+  /** Takes one whole file of the bundle (all but the events, which come in runs of lines: `eventRun` or `eventsChecked`). */
   file(name: string, data: Buffer): void {
     switch (name) {
       case BUNDLE_FILES.manifest: {
@@ -122,48 +124,42 @@ export class BundleVerifier {
     }
   }
 
-  private leafAt(seq: number): Buffer | null {
-    const off = (seq - 1) * 32;
-    return off + 32 <= this.leaves.length ? this.leaves.subarray(off, off + 32) : null;
-  }
-
-  /** Feeds leaf-only positions up to `seq` (exclusive). */
-  private leavesUpTo(seq: number): void {
-    const log = this.log;
-    if (!log) return;
-    while (this.nextSeq < seq && !log.failed) {
-      const leaf = this.leafAt(this.nextSeq);
-      if (!leaf) return;
-      log.add({ seq: this.nextSeq, leaf });
-      this.nextSeq += 1;
-    }
-  }
-
   /** A file that could not be read (a corrupt gzip member). */
   unreadable(name: string): void {
     this.fail(null, `${name} cannot be decompressed (corrupt)`);
   }
 
-  /** One line of events.jsonl.gz: an event's canonical JSON, as hashed. */
-  eventLine(line: Buffer): void {
-    const log = this.log;
+  /** The position of the first event line (0 while there is no manifest or checkpoint to hold events to). */
+  get firstEvent(): number {
+    return this.manifest && this.log && !this.log.failed ? this.manifest.range.fromSeq : 0;
+  }
+
+  /** How many events the manifest says the bundle holds (null without a manifest). */
+  get manifestEvents(): number | null {
+    return this.manifest?.range.events ?? null;
+  }
+
+  /** The leaves (leaves.bin) that event lines are held to. */
+  get leafBytes(): Buffer {
+    return this.leaves;
+  }
+
+  /** Takes the result of checking the next run of event lines, checked here or elsewhere (runs in order). */
+  eventsChecked(result: EventsChecked): void {
+    this.events += result.lines;
+    this.eventProblem ??= result.problem;
+  }
+
+  /** What checking the tree needs: every leaf up to the manifest's size, the checkpoints and keys. */
+  treeInput(): TreeInput | null {
     const m = this.manifest;
-    if (!log || !m || log.failed) return;
-    this.leavesUpTo(m.range.fromSeq);
-    const claimed = parseSeq(line);
-    const leaf = this.leafAt(this.nextSeq);
-    const tombstone = claimed ? null : parseTombstone(line);
-    if (tombstone) {
-      // Removed under retention: the leaf stands for it; its chain hash links the next event.
-      log.add({ seq: tombstone.seq, leaf: leaf ?? Buffer.alloc(32), hash: tombstone.hash });
-    } else if (!claimed) {
-      log.add({ seq: this.nextSeq, leaf: leaf ?? Buffer.alloc(32), event: { content: line } });
-    } else {
-      // Every event's leaf is in leaves.bin and every leaf under a signed root: the chain hashes add nothing here.
-      log.add({ seq: claimed.seq, leaf: leaf ?? Buffer.alloc(32), event: { content: line } });
-    }
-    this.nextSeq += 1;
-    this.events += 1;
+    if (!m || !this.log || this.log.failed) return null;
+    return { leaves: this.leaves, size: m.treeSize, notes: this.notes, trusted: this.trusted, earlier: this.options.earlier };
+  }
+
+  /** Takes the verdict of checking the tree (from `verifyTree(treeInput())`, here or elsewhere). */
+  treeChecked(verdict: Verdict): void {
+    this.tree = verdict;
   }
 
   /** The verdict, once every file was given. */
@@ -172,17 +168,16 @@ export class BundleVerifier {
     const log = this.log;
     if (!m) this.fail(null, 'the bundle has no readable manifest.json');
     if (!log) this.fail(null, 'the bundle has no checkpoints.txt');
-    if (m && log && !log.failed) {
-      if (this.nextSeq <= m.range.toSeq && this.nextSeq >= m.range.fromSeq) {
-        this.fail(this.nextSeq, `events ${this.nextSeq}..${m.range.toSeq} are missing: events.jsonl is cut off after event ${this.nextSeq - 1}`);
-      } else {
-        this.leavesUpTo(m.treeSize + 1);
-      }
-    }
-    if (log && this.problems.length === 0) {
-      const v = log.finish();
-      if (!v.ok) this.fail(v.firstBadSeq, v.reason);
-      else if (m && (v.size !== m.treeSize || v.root.toString('hex') !== m.root)) this.fail(null, `the leaves give a ledger of ${v.size} events, the manifest says ${m.treeSize}`);
+    const input = this.treeInput();
+    if (m && input) {
+      const tree = this.tree ?? verifyTree(input);
+      const bad = this.eventProblem;
+      const end = m.range.fromSeq + this.events;
+      // Reported as a single pass over the log would meet them: an event before the tree goes wrong first.
+      if (bad && bad.seq !== null && (tree.ok || bad.seq <= tree.at)) this.fail(bad.seq, bad.reason);
+      else if (!tree.ok) this.fail(tree.firstBadSeq, tree.reason);
+      else if (end <= m.range.toSeq) this.fail(end, `events ${end}..${m.range.toSeq} are missing: events.jsonl is cut off after event ${end - 1}`);
+      else if (tree.size !== m.treeSize || tree.root.toString('hex') !== m.root) this.fail(null, `the leaves give a ledger of ${tree.size} events, the manifest says ${m.treeSize}`);
     }
     if (m) {
       for (const name of BUNDLE_ORDER.slice(2)) {
@@ -211,32 +206,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** A tombstone line's event number and chain hash, if it is exactly one. */
-function parseTombstone(line: Buffer): { seq: number; hash: string } | null {
-  const v = safeJson(line.toString('utf8')) as { seq?: unknown; hash?: unknown; tombstone?: unknown } | undefined;
-  if (!v || v.tombstone !== true || typeof v.seq !== 'number' || typeof v.hash !== 'string') return null;
-  return tombstoneLine(v.seq, v.hash) === line.toString('utf8') ? { seq: v.seq, hash: v.hash } : null;
-}
-
-const SEQ = Buffer.from('"seq":');
-const PREV = Buffer.from('"prevHash":"');
-
-/**
- * The event number an event's canonical line claims (null when it is not an event). In canonical
- * JSON the top-level `"seq":` is the last of its kind on the line (nothing after it can hold that
- * key, and inside a string a quote is always escaped), so it is found without parsing the whole
- * line; anything else falls back to JSON.parse.
- */
-function parseSeq(line: Buffer): { seq: number } | null {
-  const s = line.lastIndexOf(SEQ);
-  if (s > 0 && line.lastIndexOf(PREV) > 0) {
-    let seq = 0;
-    let i = s + SEQ.length;
-    for (; i < line.length && (line[i] as number) >= 0x30 && (line[i] as number) <= 0x39; i++) seq = seq * 10 + ((line[i] as number) - 0x30);
-    if (i > s + SEQ.length && line[i] === 0x2c) return { seq };
-  }
-  const v = safeJson(line.toString('utf8')) as { seq?: unknown; prevHash?: unknown } | undefined;
-  return v && typeof v.seq === 'number' && typeof v.prevHash === 'string' ? { seq: v.seq } : null;
 }

@@ -16,6 +16,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { evidenceReport, ReportStats } from './evidence-report';
 import type { Ledger } from './ledger';
+import { MemberWriter } from './member-writer';
 import { rowRecord } from './record-of-row';
 
 const BATCH = 5000;
@@ -63,11 +64,12 @@ export async function writeBundle(
     // The views are written plain first, then gzipped into the bundle's files.
     const plain = (name: string) => file(name.replace(/\.gz$/, ''));
     const fds = {
-      events: fs.openSync(plain(BUNDLE_FILES.events), 'w'),
+      events: fs.openSync(file(BUNDLE_FILES.events), 'w'),
       ocsf: fs.openSync(plain(BUNDLE_FILES.ocsf), 'w'),
       csv: fs.openSync(plain(BUNDLE_FILES.csv), 'w'),
       leaves: fs.openSync(file(BUNDLE_FILES.leaves), 'w'),
     };
+    const members = new MemberWriter(fds.events);
     fs.writeSync(fds.csv, `${CSV_HEADER.join(',')}\r\n`);
     const stats = new ReportStats();
     let events = 0;
@@ -105,20 +107,21 @@ export async function writeBundle(
             // An action no schema knows (altered): it stays in events.jsonl, where verification fails on it.
           }
         }
-        fs.writeSync(fds.events, jsonl);
+        await members.add(jsonl, rows.length);
         fs.writeSync(fds.ocsf, ocsf);
         fs.writeSync(fds.csv, csv);
         events += rows.length;
         after = upTo;
         progress({ done: after, total: treeSize, events });
       }
+      await members.end();
     } finally {
       for (const fd of Object.values(fds)) fs.closeSync(fd);
     }
 
-    // The three run at once: gzip works on the thread pool, so they share the cores.
+    // The two run at once: gzip works on the thread pool, so they share the cores.
     await Promise.all(
-      [BUNDLE_FILES.events, BUNDLE_FILES.ocsf, BUNDLE_FILES.csv].map(async (name) => {
+      [BUNDLE_FILES.ocsf, BUNDLE_FILES.csv].map(async (name) => {
         await pipeline(fs.createReadStream(plain(name)), zlib.createGzip({ level: 6 }), fs.createWriteStream(file(name)));
         fs.rmSync(plain(name));
       }),

@@ -1,12 +1,20 @@
 /**
  * One stage of `npm run bench:ledger`, in a process of its own so that its peak memory is its own:
  * `seed DB N` (N agent events through the ledger, checkpoints every 10k), `export DB OUT`,
- * `verify BUNDLE`. Prints one JSON line: { ms, peakMiB, extra }.
+ * `verify BUNDLE [WORKERS]`, `least BUNDLE` (the work no verifier can skip, on one thread).
+ * Prints one JSON line: { ms, peakMiB, extra }.
  */
+import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
 import pino from 'pino';
 import { DEFAULT_SETTINGS } from '../../lib/api/settings';
+import { BUNDLE_FILES } from '../../lib/ledger/bundle';
+import { TreeBuilder } from '../../lib/ledger/merkle';
 import { chainEvents, insertAppended } from '../../server/audit/append-event';
 import { openLedger } from '../../server/audit/open-ledger';
 import { writeBundle } from '../../server/audit/write-bundle';
@@ -25,6 +33,22 @@ async function ledgerOf(dbFile: string) {
   const db = openSqlite(dbFile);
   const { ledger } = await openLedger(db, fs.readFileSync(keyFile), 'bench/ledger', { checkpointEvery: 10_000, checkpointFile: `${dbFile}.checkpoints`, sinks: [], log });
   return { db, ledger };
+}
+
+/** Every file of a tar, as stored. */
+async function tarFiles(file: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      files.set(header.name, Buffer.concat(chunks));
+      next();
+    });
+  });
+  await pipeline(fs.createReadStream(file), extract);
+  return files;
 }
 
 async function main(): Promise<void> {
@@ -67,9 +91,30 @@ async function main(): Promise<void> {
     extra = `${manifest.range.events} events, ledger opened in ${(opened / 1000).toFixed(1)} s`;
     await db.$disconnect();
   } else if (stage === 'verify') {
-    const v = await verifyBundleFile(a);
+    const v = await verifyBundleFile(a, { workers: b === '' ? undefined : Number(b) });
     if (!v.ok) throw new Error(`the bundle did not verify: ${v.problems.join('; ')}`);
     extra = `${v.events} events, ${v.checkpoints} checkpoints verified`;
+  } else if (stage === 'least') {
+    // Only the work no verifier can skip: inflate the events, hash each line's leaf, hash the tree.
+    const files = await tarFiles(a);
+    const t0 = performance.now();
+    let lines = 0;
+    let rest = Buffer.alloc(0);
+    const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+    gunzip.on('data', (data: Buffer) => {
+      const buf = rest.length > 0 ? Buffer.concat([rest, data]) : data;
+      let at = 0;
+      for (let nl = buf.indexOf(10); nl >= 0; at = nl + 1, nl = buf.indexOf(10, at), lines++) hash('sha256', buf.subarray(at, nl), 'buffer');
+      rest = Buffer.from(buf.subarray(at));
+    });
+    await pipeline(Readable.from([files.get(BUNDLE_FILES.events) ?? Buffer.alloc(0)]), gunzip);
+    const leaves = files.get(BUNDLE_FILES.leaves) ?? Buffer.alloc(0);
+    const tree = new TreeBuilder();
+    for (let at = 0; at < leaves.length; at += 32) tree.push(leaves.subarray(at, at + 32));
+    tree.root();
+    extra = `${lines} leaves hashed, a tree of ${tree.size}`;
+    console.log(JSON.stringify({ ms: performance.now() - t0, peakMiB: peakMiB(), extra }));
+    return;
   } else {
     throw new Error(`unknown stage ${stage}`);
   }

@@ -132,31 +132,43 @@ describe('sbx audit export / verify', () => {
     }
   });
 
-  /** Repacks the bundle with one file changed and verifies it; returns the CLI's answer. */
-  async function tampered(name: string, change: (data: Buffer, files: Map<string, Buffer>) => Buffer) {
+  /**
+   * Repacks the bundle with one file changed and verifies it; returns the CLI's answer. `members`:
+   * events.jsonl is repacked in members of 4 lines, as the appliance writes it, and checked by two
+   * worker threads (else it is one plain gzip, checked on one thread).
+   */
+  async function tampered(name: string, change: (data: Buffer, files: Map<string, Buffer>) => Buffer, members = false) {
     const files = await readBundle(bundle);
     files.set(name, change(files.get(name) ?? Buffer.alloc(0), files));
     const out = path.join(work, `tampered-${Math.random().toString(36).slice(2)}.tar`);
-    await writeBundle(files, out);
-    return sbx(['audit', 'verify', out, ...keysOf(await status())]);
+    await writeBundle(files, out, members ? 4 : undefined);
+    return sbx(['audit', 'verify', out, ...keysOf(await status()), ...(members ? ['--workers', '2'] : [])]);
   }
   const editLines = (f: (lines: string[]) => string[]) => (data: Buffer) => Buffer.from(`${f(data.toString().trimEnd().split('\n')).join('\n')}\n`);
 
-  it('names the first bad event of an edited, a deleted, two swapped events and a cut-off tail', async () => {
-    const edited = await tampered('events.jsonl', editLines((l) => l.map((x, i) => (i === 6 ? x.replace('"outcome":"success"', '"outcome":"failure"') : x))));
+  it.each([
+    ['one plain gzip, checked on one thread', false],
+    ['members checked by worker threads', true],
+  ])('names the first bad event of an edited, a deleted, two swapped events and a cut-off tail (%s)', async (_, members) => {
+    // The appliance's own bundle passes either way; repacked unchanged, only its digest differs.
+    const own = sbx(['audit', 'verify', bundle, ...keysOf(await status()), '--workers', members ? '2' : '0']);
+    expect(own.out).toMatch(/^OK: /);
+    const repacked = await tampered('events.jsonl', (data) => data, members);
+    expect(repacked.out).toBe("FAILED: events.jsonl.gz does not match the manifest's digest (altered)\n");
+    const edited = await tampered('events.jsonl', editLines((l) => l.map((x, i) => (i === 6 ? x.replace('"outcome":"success"', '"outcome":"failure"') : x))), members);
     expect(edited.code).toBe(1);
     expect(edited.out).toMatch(/FAILED: event 7: altered/);
     expect(edited.out).toMatch(/first bad event: 7/);
 
-    const deleted = await tampered('events.jsonl', editLines((l) => l.filter((_, i) => i !== 11)));
+    const deleted = await tampered('events.jsonl', editLines((l) => l.filter((_, i) => i !== 11)), members);
     expect(deleted.code).toBe(1);
     expect(deleted.out).toMatch(/first bad event: 12/);
 
-    const swapped = await tampered('events.jsonl', editLines((l) => l.map((x, i) => (i === 14 ? (l[15] as string) : i === 15 ? (l[14] as string) : x))));
+    const swapped = await tampered('events.jsonl', editLines((l) => l.map((x, i) => (i === 14 ? (l[15] as string) : i === 15 ? (l[14] as string) : x))), members);
     expect(swapped.code).toBe(1);
     expect(swapped.out).toMatch(/first bad event: 15/);
 
-    const cut = await tampered('events.jsonl', editLines((l) => l.slice(0, l.length - 4)));
+    const cut = await tampered('events.jsonl', editLines((l) => l.slice(0, l.length - 4)), members);
     expect(cut.code).toBe(1);
     expect(cut.out).toMatch(/cut off after event \d+/);
     const total = (await readBundle(bundle)).get('events.jsonl')?.toString().trim().split('\n').length ?? 0;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { z } from 'zod';
 import { ExportBody } from '../../../lib/api/audit';
 import { exportAudit, verifyBundleFile } from '../../audit';
 import { clientFrom, parse, UsageError, type Command } from '../command';
@@ -31,11 +32,15 @@ export const auditExport: Command = {
   },
 };
 
+const Workers = z.coerce.number().int().min(0).max(64);
+
 /** `sbx audit verify FILE [--key K]... [--checkpoint FILE]`: checks a bundle offline; exit 1 names the first bad event. */
 export const auditVerify: Command = {
-  usage: 'sbx audit verify FILE [--key VERIFIER_KEY]... [--checkpoint EARLIER_CHECKPOINT_FILE] [--json]',
+  usage: 'sbx audit verify FILE [--key VERIFIER_KEY]... [--checkpoint EARLIER_CHECKPOINT_FILE] [--workers N] [--json]',
   async run(args, io) {
-    const { values, positionals } = parse(args, { key: { type: 'string', multiple: true }, checkpoint: { type: 'string' } });
+    const { values, positionals } = parse(args, { key: { type: 'string', multiple: true }, checkpoint: { type: 'string' }, workers: { type: 'string' } });
+    const workers = values.workers === undefined ? undefined : Workers.safeParse(values.workers);
+    if (workers && !workers.success) throw new UsageError(`--workers: expected a whole number from 0 to 64 (threads; 0 checks on this one), got "${values.workers}"`);
     if (positionals.length !== 1) throw new UsageError('expected one bundle file');
     const file = positionals[0] as string;
     if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -44,7 +49,7 @@ export const auditVerify: Command = {
       if (!fs.existsSync(values.checkpoint)) throw new UsageError(`--checkpoint: ${values.checkpoint}: no such file`);
       earlier = fs.readFileSync(values.checkpoint, 'utf8');
     }
-    const verdict = await verifyBundleFile(file, { keys: values.key, earlier });
+    const verdict = await verifyBundleFile(file, { keys: values.key, earlier, workers: workers?.data });
     if (values.json) io.out(JSON.stringify({ ...verdict, manifest: undefined, range: verdict.manifest?.range }, null, 2));
     else if (verdict.ok && verdict.manifest) {
       const m = verdict.manifest;
