@@ -16,6 +16,29 @@ function quoted(key: string): string {
   return q;
 }
 
+function sortedPlain(record: Record<string, unknown>, keys: string[]): boolean {
+  if (Object.getPrototypeOf(record) !== Object.prototype && Object.getPrototypeOf(record) !== null) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (i > 0 && (keys[i - 1] as string) >= k) return false;
+    const v = record[k];
+    if (!plainValue(v) && v !== undefined && !plainArray(v)) return false;
+  }
+  return true;
+}
+
+/** An array of plain values only (a hole reads as undefined, which is not one). */
+function plainArray(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (!plainValue(v[i])) return false;
+  return true;
+}
+
+function plainValue(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v));
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -33,8 +56,11 @@ export function canonicalJson(value: unknown): string {
         return `${out}]`;
       }
       const record = value as Record<string, unknown>;
+      const own = Object.keys(record);
+      // Keys already in order over plain values: JSON.stringify writes exactly this (it walks the same keys, escapes strings and prints numbers as ECMAScript does, and skips undefined).
+      if (sortedPlain(record, own)) return JSON.stringify(record);
       // Array.prototype.sort's default order is by UTF-16 code units, which is what RFC 8785 asks.
-      const keys = Object.keys(record).sort();
+      const keys = own.sort();
       let out = '{';
       let first = true;
       for (const k of keys) {

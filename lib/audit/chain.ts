@@ -34,9 +34,10 @@ const isRef = (r: unknown) => r === null || (typeof r === 'object' && Object.key
  * every event it takes in, so the fixed top level is written out in its sorted key order (action,
  * actor, at, details, origin, outcome, prevHash, requestId, seq, sourceIp, target, userAgent)
  * and only `details` goes through the general canonicaliser; anything unexpected takes the
- * general path whole. A unit test holds the two to the same bytes.
+ * general path whole. A unit test holds the two to the same bytes. `detailsJson`, if given, is
+ * `canonicalJson(event.details)` already made.
  */
-export function hashedContent(seq: number, prevHash: string, event: AuditEventInput): string {
+export function hashedContent(seq: number, prevHash: string, event: AuditEventInput, detailsJson?: string): string {
   const e = event;
   const strings = [e.action, e.at, e.outcome, e.requestId, prevHash].every((v) => typeof v === 'string');
   const origin_ = e.origin === undefined || (typeof e.origin.agentId === 'string' && Number.isSafeInteger(e.origin.seq) && Object.keys(e.origin).length === 2);
@@ -44,7 +45,7 @@ export function hashedContent(seq: number, prevHash: string, event: AuditEventIn
     return canonicalJson(hashedFields(seq, prevHash, event));
   }
   const origin = e.origin === undefined ? '' : `,"origin":{"agentId":${str(e.origin.agentId)},"seq":${e.origin.seq}}`;
-  return `{"action":${str(e.action)},"actor":${ref(e.actor)},"at":${str(e.at)},"details":${canonicalJson(e.details)}${origin},"outcome":${str(e.outcome)},"prevHash":${str(prevHash)},"requestId":${str(e.requestId)},"seq":${seq},"sourceIp":${nullable(e.sourceIp)},"target":${ref(e.target)},"userAgent":${nullable(e.userAgent)}}`;
+  return `{"action":${str(e.action)},"actor":${ref(e.actor)},"at":${str(e.at)},"details":${detailsJson ?? canonicalJson(e.details)}${origin},"outcome":${str(e.outcome)},"prevHash":${str(prevHash)},"requestId":${str(e.requestId)},"seq":${seq},"sourceIp":${nullable(e.sourceIp)},"target":${ref(e.target)},"userAgent":${nullable(e.userAgent)}}`;
 }
 
 /** SHA-256 (hex) of an event's canonical JSON together with the previous event's hash. */

@@ -156,20 +156,21 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     /** An egress decision of a host agent (aggregated: `count` alike between firstAt and lastAt). */
     action: z.literal('sandbox.egress'),
+    // In sorted order, as the wire's NetworkDecision: parsed, the details are canonical already.
     details: z.object({
-      kind: z.enum(['dns', 'connection']),
-      verdict: z.enum(['allowed', 'denied']),
-      reason: z.string(),
-      name: z.string().optional(),
-      queryType: z.string().optional(),
-      destination: z.string().optional(),
-      port: z.number().int().optional(),
-      protocol: z.string().optional(),
-      rule: z.string().optional(),
       addresses: z.array(z.string()).optional(),
       count: z.number().int(),
+      destination: z.string().optional(),
       firstAt: z.string(),
+      kind: z.enum(['dns', 'connection']),
       lastAt: z.string(),
+      name: z.string().optional(),
+      port: z.number().int().optional(),
+      protocol: z.string().optional(),
+      queryType: z.string().optional(),
+      reason: z.string(),
+      rule: z.string().optional(),
+      verdict: z.enum(['allowed', 'denied']),
     }),
   }),
   z.object({

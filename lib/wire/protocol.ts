@@ -99,19 +99,20 @@ export type SandboxUsage = z.infer<typeof SandboxUsage>;
  */
 export const NetworkDecision = z.object({
   sandboxId: SandboxId,
-  kind: z.enum(['dns', 'connection']),
-  verdict: z.enum(['allowed', 'denied']),
-  reason: z.string().max(64),
-  name: z.string().max(253).optional(),
-  queryType: z.string().max(16).optional(),
-  destination: z.string().max(64).optional(),
-  port: z.number().int().min(0).max(65_535).optional(),
-  protocol: z.string().max(16).optional(),
-  rule: z.string().max(300).optional(),
+  // The rest in sorted order: parsed, the details come out canonical already (see canonicalJson).
   addresses: z.array(z.string().max(64)).max(16).optional(),
   count: z.number().int().positive(),
+  destination: z.string().max(64).optional(),
   firstAt: z.iso.datetime(),
+  kind: z.enum(['dns', 'connection']),
   lastAt: z.iso.datetime(),
+  name: z.string().max(253).optional(),
+  port: z.number().int().min(0).max(65_535).optional(),
+  protocol: z.string().max(16).optional(),
+  queryType: z.string().max(16).optional(),
+  reason: z.string().max(64),
+  rule: z.string().max(300).optional(),
+  verdict: z.enum(['allowed', 'denied']),
 });
 export type NetworkDecision = z.infer<typeof NetworkDecision>;
 

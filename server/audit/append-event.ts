@@ -1,24 +1,29 @@
 import { hash as digest } from 'node:crypto';
 import { hashedContent } from '../../lib/audit/chain';
-import { AuditEventInput, type AuditRecord } from '../../lib/audit/events';
-import { leafHashOfText } from '../../lib/ledger/merkle';
+import { AuditEventInput } from '../../lib/audit/events';
+import { canonicalJson } from '../../lib/canonical-json';
 import type { RawConnection, Tx } from '../db/client';
 import type { ChainHead } from './ledger';
-import { rowOfEvent } from './record-of-row';
+import { AUDIT_COLUMNS, rowOfEvent, rowValues } from './record-of-row';
 
-/** An event placed in the chain: its record and its ledger leaf. */
-export type Appended = { record: AuditRecord; leaf: Buffer };
+/** An event placed in the chain: its place, chain hashes, ledger leaf and canonical details. */
+export type Appended = { event: AuditEventInput; seq: number; prevHash: string; hash: string; leaf: Buffer; detailsJson: string };
 
 /** Places events after `head` (which moves to the last of them): chain hash and ledger leaf of each. */
 export function chainEvents(head: ChainHead, events: readonly AuditEventInput[]): Appended[] {
   return events.map((event) => {
     const seq = head.seq + 1;
-    const content = hashedContent(seq, head.hash, event);
-    const hash = digest('sha256', content, 'hex');
-    const record = { ...event, seq, prevHash: head.hash, hash } as AuditRecord;
+    const prevHash = head.hash;
+    const detailsJson = canonicalJson(event.details);
+    const content = hashedContent(seq, prevHash, event, detailsJson);
+    // Encoded once, after the leaf prefix 0x00: the chain hash is of the content, the leaf of both.
+    const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(content));
+    bytes[0] = 0;
+    bytes.write(content, 1);
+    const hash = digest('sha256', bytes.subarray(1), 'hex');
     head.seq = seq;
     head.hash = hash;
-    return { record, leaf: leafHashOfText(content) };
+    return { event, seq, prevHash, hash, leaf: digest('sha256', bytes, 'buffer'), detailsJson };
   });
 }
 
@@ -32,14 +37,12 @@ export async function appendAuditEvents(tx: Tx, head: ChainHead, inputs: readonl
     head,
     inputs.map((i) => AuditEventInput.parse(i)),
   );
-  const rows = appended.map(({ record, leaf }) => rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex')));
+  const rows = appended.map((a) => rowOfEvent(a.seq, a.prevHash, a.hash, a.event, a.leaf.toString('hex')));
   if (rows.length === 1) await tx.auditEvent.create({ data: rows[0] as (typeof rows)[number] });
   else if (rows.length > 1) await tx.auditEvent.createMany({ data: rows });
   return appended;
 }
 
-/** The columns a bulk insert writes, in order. */
-export const AUDIT_COLUMNS = ['seq', 'at', 'actorType', 'actorId', 'actorName', 'action', 'targetType', 'targetId', 'targetName', 'outcome', 'sourceIp', 'userAgent', 'requestId', 'details', 'prevHash', 'hash', 'leaf', 'originAgent', 'originSeq'] as const;
 const inserts = new WeakMap<RawConnection, ReturnType<RawConnection['prepare']>>();
 
 /**
@@ -53,9 +56,5 @@ export function insertAppended(connection: RawConnection, appended: readonly App
     insert = connection.prepare(`INSERT INTO AuditEvent (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
     inserts.set(connection, insert);
   }
-  for (const { record, leaf } of appended) {
-    const row = rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex'));
-    // Positional parameters: binding by name costs a lookup per column.
-    insert.run(AUDIT_COLUMNS.map((c) => row[c]));
-  }
+  for (const a of appended) insert.run(rowValues(a.seq, a.prevHash, a.hash, a.event, a.leaf.toString('hex'), a.detailsJson));
 }

@@ -16,9 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { AuditEventInput } from '../../lib/audit/events';
-import { AUDIT_COLUMNS, chainEvents, insertAppended } from '../../server/audit/append-event';
+import { NetworkDecision } from '../../lib/wire/protocol';
+import { chainEvents, insertAppended } from '../../server/audit/append-event';
 import { openLedger } from '../../server/audit/open-ledger';
-import { rowOfEvent } from '../../server/audit/record-of-row';
+import { AUDIT_COLUMNS, rowValues } from '../../server/audit/record-of-row';
 import { openSqlite, rawConnection } from '../../server/db/client';
 import { migrateSqlite } from '../../server/db/migrate';
 
@@ -29,18 +30,23 @@ const root = path.resolve(import.meta.dirname, '../..');
 const migrations = path.join(root, 'prisma', 'migrations');
 const fmt = (x: number) => Math.round(x).toLocaleString('en');
 
-const event = (i: number): AuditEventInput => ({
-  action: 'sandbox.egress',
-  details: { kind: 'connection', verdict: 'denied', reason: 'no_rule', destination: `198.51.100.${i % 250}`, port: 1000 + (i % 50_000), protocol: 'tcp', count: 1, firstAt: new Date().toISOString(), lastAt: new Date().toISOString() },
-  actor: { type: 'agent', id: 'agent-1', name: 'bench-host' },
-  target: { type: 'sandbox', id: 'sbx-benchbenchbenchbench0', name: 'debian-host' },
-  outcome: 'failure',
-  sourceIp: null,
-  userAgent: null,
-  requestId: 'bench',
-  at: new Date().toISOString(),
-  origin: { agentId: 'agent-1', seq: i + 1 },
-});
+/** An agent's egress decision as ingest makes it an event: parsed from the wire, its sandbox taken out. */
+const event = (i: number): AuditEventInput => {
+  const now = new Date().toISOString();
+  const { sandboxId, ...details } = NetworkDecision.parse({ sandboxId: 'sbx-benchbenchbenchbench', kind: 'connection', verdict: 'denied', reason: 'no_rule', destination: `198.51.100.${i % 250}`, port: 1000 + (i % 50_000), protocol: 'tcp', count: 1, firstAt: now, lastAt: now });
+  return {
+    action: 'sandbox.egress',
+    details,
+    actor: { type: 'agent', id: 'agent-1', name: 'bench-host' },
+    target: { type: 'sandbox', id: sandboxId, name: 'debian-host' },
+    outcome: 'failure',
+    sourceIp: null,
+    userAgent: null,
+    requestId: 'bench',
+    at: now,
+    origin: { agentId: 'agent-1', seq: i + 1 },
+  };
+};
 
 async function freshDb(dir: string, name: string) {
   const file = path.join(dir, name);
@@ -69,10 +75,7 @@ async function ingest(dir: string): Promise<void> {
   }
   const ledgerMs = performance.now() - t;
   // The same rows, already made, inserted raw with the same statement and batches.
-  const rows = chainEvents({ seq: 0, hash: '0'.repeat(64) }, events).map(({ record, leaf }) => {
-    const row = rowOfEvent(record.seq, record.prevHash, record.hash, record, leaf.toString('hex'));
-    return AUDIT_COLUMNS.map((c) => row[c]);
-  });
+  const rows = chainEvents({ seq: 0, hash: '0'.repeat(64) }, events).map((a) => rowValues(a.seq, a.prevHash, a.hash, a.event, a.leaf.toString('hex'), a.detailsJson));
   const b = await freshDb(dir, 'raw.db');
   const insert = b.connection.prepare(`INSERT INTO AuditEvent (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
   t = performance.now();
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bench-ledger-'));
   try {
     await ingest(dir);
-    await exportAndVerify(dir);
+    if (EXPORT > 0) await exportAndVerify(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

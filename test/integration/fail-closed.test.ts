@@ -121,7 +121,7 @@ describe('tamper evidence and restarts', () => {
     const rewritten = chainEvents({ seq: 0, hash: '0'.repeat(64) }, records.map((r, i) => (i === 0 ? { ...r, requestId: 'rewritten' } : r)));
     const update = db.prepare('UPDATE AuditEvent SET requestId = ?, prevHash = ?, hash = ?, leaf = ? WHERE seq = ?');
     db.transaction(() => {
-      for (const { record, leaf } of rewritten) update.run(record.requestId, record.prevHash, record.hash, leaf.toString('hex'), record.seq);
+      for (const a of rewritten) update.run(a.event.requestId, a.prevHash, a.hash, a.leaf.toString('hex'), a.seq);
     })();
     db.close();
     const v = (await admin.post('/api/v1/audit/verify', {})).body as { ok: boolean; firstBadSeq: number; reason: string };

@@ -33,8 +33,8 @@ export function seedAuditEvents(databaseFile: string, count: number, startAt = n
         requestId: `seed-${chain.seq + 1}`,
         at: new Date(start + i * 1000).toISOString(),
       };
-      const [{ record, leaf }] = chainEvents(chain, [event]) as [ReturnType<typeof chainEvents>[number]];
-      insert.run(rowOfEvent(record.seq, record.prevHash, record.hash, event, leaf.toString('hex')));
+      const [a] = chainEvents(chain, [event]) as [ReturnType<typeof chainEvents>[number]];
+      insert.run(rowOfEvent(a.seq, a.prevHash, a.hash, event, a.leaf.toString('hex')));
     }
   })();
   db.close();

@@ -24,4 +24,18 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson(Number.NaN)).toThrow(/non-finite/);
     expect(() => canonicalJson({ f: () => 1 })).toThrow(/cannot serialise/);
   });
+
+  it('writes objects already in order the same as those it must sort, and still refuses what JSON cannot hold', () => {
+    // In order over plain values: the quick way (JSON.stringify); the same members out of order: the sorting way.
+    const inOrder = { addresses: ['198.51.100.7', '\u00e9'], count: 1, empty: null, no: false, port: -0, reason: 'a"\n', skip: undefined };
+    const outOfOrder = { skip: undefined, reason: 'a"\n', port: -0, no: false, empty: null, count: 1, addresses: ['198.51.100.7', '\u00e9'] };
+    const want = '{"addresses":["198.51.100.7","\u00e9"],"count":1,"empty":null,"no":false,"port":0,"reason":"a\\"\\n"}';
+    expect(canonicalJson(inOrder)).toBe(want);
+    expect(canonicalJson(outOfOrder)).toBe(want);
+    // Integer-like keys come first from Object.keys whatever their text order: sorted as text all the same.
+    expect(canonicalJson({ 9: 'a', 10: 'b' })).toBe('{"10":"b","9":"a"}');
+    expect(() => canonicalJson({ a: Number.POSITIVE_INFINITY })).toThrow(/non-finite/);
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => canonicalJson({ a: [1, , 2] })).toThrow(/cannot serialise/);
+  });
 });
