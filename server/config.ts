@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RootKeySource } from './keys/root-key';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
@@ -8,7 +9,8 @@ const positiveInt = z.coerce.number().int().positive();
 
 /**
  * Every setting of the control plane, read from the environment once per process. Nothing here is
- * a secret: the secrets (root key, CA key) live in the data directory and are made on first start.
+ * a secret: the root key is named by the path of a key file or passphrase file the operator
+ * supplies (or made in the data directory on first start), the other secrets are sealed with it.
  */
 const ConfigSchema = z.object({
   SBX_DATA_DIR: z.string().min(1).default(path.join(projectRoot, 'data')),
@@ -40,6 +42,10 @@ const ConfigSchema = z.object({
   /** The CA that checkpoint sinks and SIEM endpoints chain to, when not the system's. */
   SBX_SINK_CA_FILE: z.string().min(1).optional(),
   SBX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The root key as a file of 32 bytes in base64 (say, on removable or encrypted media). */
+  SBX_ROOT_KEY_FILE: z.string().min(1).optional(),
+  /** The root key as a passphrase in a file (stretched with scrypt). */
+  SBX_ROOT_PASSPHRASE_FILE: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -56,6 +62,7 @@ export type Config = {
   sinkCaFile: string | null;
   ledger: { checkpointEvents: number; checkpointSeconds: number; selfCheckHours: number; checkpointSink: string | null };
   logLevel: z.infer<typeof ConfigSchema>['SBX_LOG_LEVEL'];
+  rootKey: RootKeySource;
   /** The environment child processes (the local agent) inherit. */
   inheritedEnv: NodeJS.ProcessEnv;
 };
@@ -76,6 +83,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`${name}: ${expected}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
   }
   const c = result.data;
+  if (c.SBX_ROOT_KEY_FILE && c.SBX_ROOT_PASSPHRASE_FILE) throw new ConfigError('SBX_ROOT_KEY_FILE and SBX_ROOT_PASSPHRASE_FILE: expected one of them, not both');
   const dataDir = path.resolve(c.SBX_DATA_DIR);
   return {
     projectRoot,
@@ -108,6 +116,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       checkpointSink: c.SBX_LEDGER_CHECKPOINT_SINK ?? null,
     },
     logLevel: c.SBX_LOG_LEVEL,
+    rootKey: c.SBX_ROOT_KEY_FILE
+      ? { kind: 'file', file: path.resolve(c.SBX_ROOT_KEY_FILE) }
+      : c.SBX_ROOT_PASSPHRASE_FILE
+        ? { kind: 'passphrase', file: path.resolve(c.SBX_ROOT_PASSPHRASE_FILE) }
+        : { kind: 'generated' },
     inheritedEnv: { ...env } as NodeJS.ProcessEnv,
   };
 }

@@ -25,7 +25,7 @@ import { openSqlite } from './db/client';
 import { migrateSqlite } from './db/migrate';
 import { createMetrics } from './metrics';
 import { ensurePki } from './pki/ensure-pki';
-import { loadOrCreateRootKey } from './pki/root-key';
+import { openRootKey, RootKeyError } from './keys/root-key';
 import { LiveCommands } from './sandboxes/live-commands';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 
@@ -35,6 +35,19 @@ function startupConfig(): Config {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`sbx: configuration error: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+/** The root key, or a one-line reason on stderr and exit 78: nothing starts without it. */
+function startupRootKey(config: Config): { key: Buffer; created: boolean } {
+  try {
+    return openRootKey(config.dataDir, config.rootKey);
+  } catch (error) {
+    if (error instanceof RootKeyError) {
+      console.error(`sbx: root key: ${error.message}`);
       process.exit(78);
     }
     throw error;
@@ -52,7 +65,7 @@ async function main(): Promise<void> {
   const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));
   if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, 'database migrated');
 
-  const rootKey = loadOrCreateRootKey(config.dataDir);
+  const rootKey = startupRootKey(config);
   const consoleHost = new URL(config.console.publicUrl).hostname;
   const pki = ensurePki({ dataDir: config.dataDir, rootKey: rootKey.key, hostname: consoleHost, certDays: config.tlsCertDays });
   if (pki.created.ca) log.info({ fingerprint: pki.caFingerprint }, 'internal CA created');

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { verifierKey } from '../../lib/ledger/checkpoint';
 import type { Db, Tx } from '../db/client';
-import { seal, unseal } from '../pki/root-key';
+import { seal, unseal } from '../keys/seal';
 
 const PURPOSE = 'ledger signing key';
 

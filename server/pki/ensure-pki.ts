@@ -8,7 +8,7 @@ import {
   lifeSpent,
   type KeyPair,
 } from './certificates';
-import { seal, unseal } from './root-key';
+import { seal, unseal } from '../keys/seal';
 
 export type ServerCertName = 'console' | 'gateway';
 

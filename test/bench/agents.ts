@@ -14,7 +14,8 @@ import WebSocket from 'ws';
 import { CHANNEL_PATH, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
 import { generateRsaKeyPem, issueAgentCertificate, issueServerCertificate, type KeyPair } from '../../server/pki/certificates';
-import { loadOrCreateRootKey, unseal } from '../../server/pki/root-key';
+import { loadOrCreateRootKey } from '../../server/keys/root-key';
+import { unseal } from '../../server/keys/seal';
 import { adminClient, startControlPlane } from '../support/control-plane';
 
 const N = Number(process.env.BENCH_AGENTS ?? 500);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage } from '../../lib/api/audit';
 import { CHANNEL_PATH } from '../../lib/wire/protocol';
 import { createCaCertificate, issueAgentCertificate, type KeyPair } from '../../server/pki/certificates';
-import { loadOrCreateRootKey, unseal } from '../../server/pki/root-key';
+import { loadOrCreateRootKey } from '../../server/keys/root-key';
+import { unseal } from '../../server/keys/seal';
 import { joinToken, runAgent, tempStateDir } from '../support/agent';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 

@@ -1,5 +1,5 @@
 import { SiemDestinationBody } from '../../../lib/api/siem';
-import { seal, unseal } from '../../pki/root-key';
+import { seal, unseal } from '../../keys/seal';
 
 const PURPOSE = 'siem secret';
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensurePki } from '../../../server/pki/ensure-pki';
-import { loadOrCreateRootKey, seal, unseal } from '../../../server/pki/root-key';
+import { loadOrCreateRootKey } from '../../../server/keys/root-key';
+import { seal, unseal } from '../../../server/keys/seal';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-pki-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
