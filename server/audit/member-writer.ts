@@ -1,40 +1,48 @@
 import fs from 'node:fs';
 import { gzipMember, MEMBER_LINES } from '../../lib/ledger/event-members';
 
-/** Members compressed at once, at most (they run on the thread pool). */
-const AHEAD = 2;
-
 /**
- * Writes events.jsonl.gz as gzip members of at least MEMBER_LINES lines each (see
- * lib/ledger/event-members), compressing while the caller reads on and keeping the members in order.
+ * Writes events.jsonl plain while the export reads on, noting where each member of at least
+ * MEMBER_LINES whole lines ends; `compress` then makes events.jsonl.gz of those members (see
+ * lib/ledger/event-members), one member in memory at a time.
  */
 export class MemberWriter {
-  private parts: string[] = [];
+  private readonly members: { bytes: number; lines: number }[] = [];
+  private bytes = 0;
   private lines = 0;
-  private readonly pending: Promise<Buffer>[] = [];
-  private members = 0;
 
   constructor(private readonly fd: number) {}
 
   /** Takes whole lines (each ending in a newline), `count` of them. */
-  async add(text: string, count: number): Promise<void> {
-    this.parts.push(text);
+  add(text: string, count: number): void {
+    this.bytes += fs.writeSync(this.fd, text);
     this.lines += count;
-    if (this.lines >= MEMBER_LINES) await this.cut();
+    if (this.lines >= MEMBER_LINES) this.cut();
   }
 
-  /** Writes what is left and every pending member. */
-  async end(): Promise<void> {
+  /** Compresses the plain file written so far into `out`, member by member (on the thread pool). */
+  async compress(plainFile: string, out: string): Promise<void> {
     // An empty range is still a gzip file: one member of no lines.
-    if (this.lines > 0 || this.members === 0) await this.cut();
-    while (this.pending.length > 0) fs.writeSync(this.fd, await (this.pending.shift() as Promise<Buffer>));
+    if (this.lines > 0 || this.members.length === 0) this.cut();
+    const from = fs.openSync(plainFile, 'r');
+    const to = fs.openSync(out, 'w');
+    try {
+      let offset = 0;
+      for (const m of this.members) {
+        const plain = Buffer.allocUnsafe(m.bytes);
+        if (fs.readSync(from, plain, 0, m.bytes, offset) !== m.bytes) throw new Error(`${plainFile} is shorter than written`);
+        offset += m.bytes;
+        fs.writeSync(to, await gzipMember(plain, m.lines));
+      }
+    } finally {
+      fs.closeSync(from);
+      fs.closeSync(to);
+    }
   }
 
-  private async cut(): Promise<void> {
-    this.pending.push(gzipMember(Buffer.from(this.parts.join('')), this.lines));
-    this.parts = [];
+  private cut(): void {
+    this.members.push({ bytes: this.bytes, lines: this.lines });
+    this.bytes = 0;
     this.lines = 0;
-    this.members += 1;
-    while (this.pending.length > AHEAD) fs.writeSync(this.fd, await (this.pending.shift() as Promise<Buffer>));
   }
 }

@@ -64,7 +64,7 @@ export async function writeBundle(
     // The views are written plain first, then gzipped into the bundle's files.
     const plain = (name: string) => file(name.replace(/\.gz$/, ''));
     const fds = {
-      events: fs.openSync(file(BUNDLE_FILES.events), 'w'),
+      events: fs.openSync(plain(BUNDLE_FILES.events), 'w'),
       ocsf: fs.openSync(plain(BUNDLE_FILES.ocsf), 'w'),
       csv: fs.openSync(plain(BUNDLE_FILES.csv), 'w'),
       leaves: fs.openSync(file(BUNDLE_FILES.leaves), 'w'),
@@ -107,25 +107,25 @@ export async function writeBundle(
             // An action no schema knows (altered): it stays in events.jsonl, where verification fails on it.
           }
         }
-        await members.add(jsonl, rows.length);
+        members.add(jsonl, rows.length);
         fs.writeSync(fds.ocsf, ocsf);
         fs.writeSync(fds.csv, csv);
         events += rows.length;
         after = upTo;
         progress({ done: after, total: treeSize, events });
       }
-      await members.end();
     } finally {
       for (const fd of Object.values(fds)) fs.closeSync(fd);
     }
 
-    // The two run at once: gzip works on the thread pool, so they share the cores.
-    await Promise.all(
-      [BUNDLE_FILES.ocsf, BUNDLE_FILES.csv].map(async (name) => {
+    // The three run at once: gzip works on the thread pool, so they share the cores.
+    await Promise.all([
+      members.compress(plain(BUNDLE_FILES.events), file(BUNDLE_FILES.events)).then(() => fs.rmSync(plain(BUNDLE_FILES.events))),
+      ...[BUNDLE_FILES.ocsf, BUNDLE_FILES.csv].map(async (name) => {
         await pipeline(fs.createReadStream(plain(name)), zlib.createGzip({ level: 6 }), fs.createWriteStream(file(name)));
         fs.rmSync(plain(name));
       }),
-    );
+    ]);
     const checkpoints = await deps.db.ledgerCheckpoint.findMany({ where: { size: { lte: treeSize } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
     fs.writeFileSync(file(BUNDLE_FILES.checkpoints), checkpoints.map((c) => c.note).join('\n'));
     const flat = new FlatTree(fs.readFileSync(file(BUNDLE_FILES.leaves)));
