@@ -25,6 +25,7 @@ import { openSqlite } from './db/client';
 import { migrateSqlite } from './db/migrate';
 import { createMetrics } from './metrics';
 import { ensurePki } from './pki/ensure-pki';
+import { ensureDefaultKek } from './keys/ensure-default-kek';
 import { openRootKey, RootKeyError } from './keys/root-key';
 import { LiveCommands } from './sandboxes/live-commands';
 import { bootstrapAdmin } from './users/bootstrap-admin';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     ),
   );
 
+  await ensureDefaultKek(ctx);
   const admin = await bootstrapAdmin(ctx);
   const bootstrapFile = path.join(config.dataDir, 'bootstrap.json');
   if (admin) {

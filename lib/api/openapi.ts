@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
+import { CreateKekBody, DestroyKekVersionBody, KekVersionStateBody, KekView, UpdateKekBody } from './keys';
 import { SiemDestinationBody, SiemDestinationView } from './siem';
 import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus, PurgeView, RetentionView } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
@@ -55,6 +56,13 @@ export const operations: Operation[] = [
   { method: 'get', path: '/audit/siem', summary: 'SIEM destinations and how far each got', auth: true, response: z.object({ destinations: z.array(SiemDestinationView) }) },
   { method: 'post', path: '/audit/siem', summary: 'Add a SIEM destination (Splunk HEC, HTTPS OCSF, syslog/TLS CEF)', auth: true, body: SiemDestinationBody, response: z.object({ destination: SiemDestinationView }) },
   { method: 'delete', path: '/audit/siem/{id}', summary: 'Remove a SIEM destination', auth: true },
+  { method: 'get', path: '/keys', summary: 'Key-encryption keys and their versions (never key material)', auth: true, response: z.object({ keys: z.array(KekView) }) },
+  { method: 'post', path: '/keys', summary: 'Create a key-encryption key', auth: true, body: CreateKekBody, response: z.object({ key: KekView }) },
+  { method: 'get', path: '/keys/{id}', summary: 'One key-encryption key, by id or name', auth: true, response: z.object({ key: KekView }) },
+  { method: 'patch', path: '/keys/{id}', summary: "Set a key's minimum decryption version", auth: true, body: UpdateKekBody, response: z.object({ key: KekView }) },
+  { method: 'post', path: '/keys/{id}/rotate', summary: 'Add a version; new data keys use it at once', auth: true, response: z.object({ key: KekView }) },
+  { method: 'patch', path: '/keys/{id}/versions/{version}', summary: 'Disable or enable a version', auth: true, body: KekVersionStateBody, response: z.object({ key: KekView }) },
+  { method: 'post', path: '/keys/{id}/versions/{version}/destroy', summary: 'Destroy a version for good (crypto-shredding); confirm with NAME:vVERSION', auth: true, body: DestroyKekVersionBody, response: z.object({ key: KekView }) },
   { method: 'get', path: '/audit/events/{seq}/proof', summary: "An event's inclusion proof in the latest signed checkpoint", auth: true, response: InclusionProofView },
   { method: 'get', path: '/settings', summary: 'Appliance settings', auth: true, response: z.object({ settings: Settings }) },
   { method: 'patch', path: '/settings', summary: 'Change appliance settings', auth: true, body: UpdateSettingsBody, response: z.object({ settings: Settings }) },

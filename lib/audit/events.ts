@@ -11,7 +11,7 @@ export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
 export const AuditTarget = z.object({
-  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem']),
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem', 'kek']),
   id: z.string().nullable(),
   name: z.string().nullable(),
 });
@@ -234,6 +234,29 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('siem.delete'),
     details: z.object({ name: z.string(), kind: z.string(), target: z.string(), lastSeq: z.number().int() }),
+  }),
+  z.object({
+    action: z.literal('key.create'),
+    details: z.object({ name: z.string(), version: z.number().int() }),
+  }),
+  z.object({
+    /** A new version: new data keys are wrapped with it from now on. */
+    action: z.literal('key.rotate'),
+    details: z.object({ name: z.string(), version: z.number().int() }),
+  }),
+  z.object({
+    action: z.literal('key.update'),
+    details: z.object({
+      name: z.string(),
+      minDecryptVersion: change(z.number().int()).optional(),
+      version: z.number().int().optional(),
+      state: change(z.enum(['active', 'disabled'])).optional(),
+    }),
+  }),
+  z.object({
+    /** Crypto-shredding: the version's material is gone, and with it every data key it wrapped. */
+    action: z.literal('key.destroy'),
+    details: z.object({ name: z.string(), version: z.number().int() }),
   }),
   z.object({
     action: z.literal('ledger.key_rotate'),

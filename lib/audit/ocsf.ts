@@ -55,6 +55,10 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'audit.purge': api(4, 'Delete'),
   'siem.delete': entity(4, 'Delete'),
   'audit.export': api(2, 'Read'),
+  'key.create': entity(1, 'Create'),
+  'key.rotate': entity(3, 'Update'),
+  'key.update': entity(3, 'Update'),
+  'key.destroy': entity(4, 'Delete'),
 };
 
 /** The OCSF class an action maps to (4001 for egress decisions). */

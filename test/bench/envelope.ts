@@ -31,8 +31,8 @@ const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
 async function main(): Promise<void> {
   const iv = randomBytes(12);
-  let rawSealed = Buffer.alloc(0);
-  let tag = Buffer.alloc(0);
+  let rawSealed: Buffer = Buffer.alloc(0);
+  let tag: Buffer = Buffer.alloc(0);
   // Raw: one cipher over the same bytes, fed a MiB at a time (faster here than one huge call).
   const rawEncrypt = await rate(() => {
     const c = createCipheriv('aes-256-gcm', key, iv);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     d.setAuthTag(tag);
     return Buffer.concat([...pieces(rawSealed).map((p) => d.update(p)), d.final()]);
   });
-  let sealed = Buffer.alloc(0);
+  let sealed: Buffer = Buffer.alloc(0);
   const envEncrypt = await rate(() => (sealed = encryptBuffer(key, header, plain)));
   const envDecrypt = await rate(() => decryptBuffer(sealed, () => key));
   const streamEncrypt = await rate(() => pipeline(Readable.from(pieces(plain)), encryptStream(key, header), sink()));

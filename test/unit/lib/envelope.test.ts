@@ -20,8 +20,8 @@ const keyOf = (h: EnvelopeHeader) => {
 async function through(t: NodeJS.ReadWriteStream, bytes: Buffer, piece = 10_007): Promise<Buffer> {
   const pieces = Array.from({ length: Math.ceil(bytes.length / piece) }, (_, i) => bytes.subarray(i * piece, (i + 1) * piece));
   const out: Buffer[] = [];
-  await pipeline(Readable.from(pieces), t, async (source: AsyncIterable<Buffer>) => {
-    for await (const c of source) out.push(c);
+  await pipeline(Readable.from(pieces), t, async (source: AsyncIterable<Buffer | string>) => {
+    for await (const c of source) out.push(Buffer.from(c));
   });
   return Buffer.concat(out);
 }
