@@ -5,11 +5,13 @@
 #        {"op":"kill","id":ID}
 #   out: {"ev":"ready"}  {"id":ID,"ev":"out","fd":1|2,"data":B64}
 #        {"id":ID,"ev":"exit","code":N} | {"id":ID,"ev":"exit","signal":N} | {"id":ID,"ev":"error","message":M}
-# Each command leads its own session, so a kill ends everything it started.
-import base64, fcntl, json, os, selectors, signal, subprocess, sys
+# Each command leads its own session, so a kill ends everything it started. Commands are started
+# by the sandbox's spawner (spawner.py), not by this server: they then belong to the sandbox's own
+# process tree, which a checkpoint keeps (this server, a `runsc exec` session, is not restorable).
+import base64, fcntl, json, os, selectors, signal, socket, sys, time
 
 sel = selectors.DefaultSelector()
-procs = {}  # id -> {"p": Popen, "open": {fd: 1|2}, "stdin": bytes still to write, "stdin_fd": fd|None}
+procs = {}  # id -> {"pid": N, "conn": socket, "rc": status|None, "open": {fd: 1|2}, "stdin": bytes still to write, "stdin_fd": fd|None}
 out = sys.stdout.buffer
 
 
@@ -55,8 +57,30 @@ def finish(cid):
         close_fd(fd)
     if c.get("stdin_fd") is not None:
         close_fd(c["stdin_fd"])
-    rc = c["p"].returncode
-    emit({"id": cid, "ev": "exit", "signal": -rc} if rc < 0 else {"id": cid, "ev": "exit", "code": rc})
+    emit({"id": cid, "ev": "exit", **c["rc"]})
+
+
+def spawner():
+    # The spawner starts with the sandbox: give it a moment on the first command.
+    for _ in range(200):
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect("\0sbx-spawner")
+            return conn
+        except OSError:
+            conn.close()
+            time.sleep(0.05)
+    raise OSError("the sandbox's spawner does not answer")
+
+
+def read_line(conn):
+    data = b""
+    while not data.endswith(b"\n"):
+        more = conn.recv(65536)
+        if not more:
+            raise OSError("the sandbox's spawner closed the connection")
+        data += more
+    return json.loads(data)
 
 
 def run(msg):
@@ -64,28 +88,51 @@ def run(msg):
     env = dict(os.environ)
     env.update(msg.get("env") or {})
     data = base64.b64decode(msg["stdin"]) if msg.get("stdin") else b""
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    in_r, in_w = os.pipe() if data else (os.open(os.devnull, os.O_RDONLY), None)
+    conn = None
     try:
-        p = subprocess.Popen(
-            msg["argv"], cwd=msg.get("cwd") or None, env=env, start_new_session=True,
-            stdin=subprocess.PIPE if data else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+        conn = spawner()
+        line = json.dumps({"argv": msg["argv"], "env": env, "cwd": msg.get("cwd") or None}).encode() + b"\n"
+        socket.send_fds(conn, [line], [in_r, out_w, err_w])
+        answer = read_line(conn)
     except (OSError, ValueError) as e:
-        emit({"id": cid, "ev": "error", "message": str(e)})
+        answer = {"error": str(e)}
+    for fd in (in_r, out_w, err_w):
+        os.close(fd)
+    if "pid" not in answer:
+        for fd in (out_r, err_r, in_w):
+            if fd is not None:
+                os.close(fd)
+        if conn is not None:
+            conn.close()
+        emit({"id": cid, "ev": "error", "message": answer.get("error", "the command did not start")})
         return
-    c = {"p": p, "open": {}, "stdin": data, "stdin_fd": None}
+    c = {"pid": answer["pid"], "conn": conn, "rc": None, "open": {}, "stdin": data, "stdin_fd": None}
     procs[cid] = c
-    for f, fdno in ((p.stdout, 1), (p.stderr, 2)):
-        fd = os.dup(f.fileno())
-        f.close()
+    for fd, fdno in ((out_r, 1), (err_r, 2)):
         nonblock(fd)
         c["open"][fd] = fdno
         sel.register(fd, selectors.EVENT_READ, ("out", cid, fdno))
+    sel.register(conn, selectors.EVENT_READ, ("exit", cid, 0))
     if data:
-        fd = os.dup(p.stdin.fileno())
-        p.stdin.close()
-        nonblock(fd)
-        c["stdin_fd"] = fd
-        sel.register(fd, selectors.EVENT_WRITE, ("in", cid, 0))
+        nonblock(in_w)
+        c["stdin_fd"] = in_w
+        sel.register(in_w, selectors.EVENT_WRITE, ("in", cid, 0))
+
+
+def exited(cid, conn):
+    c = procs.get(cid)
+    sel.unregister(conn)
+    try:
+        status = read_line(conn)
+    except (OSError, ValueError):
+        status = {"signal": 9}
+    conn.close()
+    if c is not None:
+        c["rc"] = {"signal": status["signal"]} if "signal" in status else {"code": status.get("code", 0)}
+        finish(cid)
 
 
 def feed(cid, fd):
@@ -104,23 +151,17 @@ def feed(cid, fd):
         c["stdin_fd"] = None
 
 
-def reap():
-    for cid, c in list(procs.items()):
-        if c["p"].poll() is not None:
-            finish(cid)
-
-
 def main():
     wake_r, wake_w = os.pipe()
     nonblock(wake_r)
     nonblock(wake_w)
     signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
     sel.register(wake_r, selectors.EVENT_READ, ("wake", None, 0))
     stdin = sys.stdin.fileno()
     nonblock(stdin)
     sel.register(stdin, selectors.EVENT_READ, ("ctl", None, 0))
     pending = b""
+    spawner().close()
     emit({"ev": "ready"})
     while True:
         for key, _ in sel.select():
@@ -137,6 +178,8 @@ def main():
                     procs.get(cid, {"open": {}})["open"].pop(key.fd, None)
             elif kind == "in":
                 feed(cid, key.fd)
+            elif kind == "exit":
+                exited(cid, key.fileobj)
             else:
                 try:
                     chunk = os.read(stdin, 1 << 20)
@@ -152,10 +195,9 @@ def main():
                         run(msg)
                     elif msg["op"] == "kill" and msg["id"] in procs:
                         try:
-                            os.killpg(procs[msg["id"]]["p"].pid, signal.SIGKILL)
+                            os.killpg(procs[msg["id"]]["pid"], signal.SIGKILL)
                         except OSError:
                             pass
-        reap()
 
 
 main()

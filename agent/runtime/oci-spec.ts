@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { SANDBOX_HOME } from '../../lib/api/sandboxes';
 import type { ImagePaths } from './host-image';
 import type { SandboxSpec } from './types';
 
 export const SANDBOX_USER = '1000:1000';
+const KEEPER_CAPS = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+const SPAWNER = fs.readFileSync(path.join(import.meta.dirname, 'spawner.py'), 'utf8');
 const BASE_PATH = 'PATH=/usr/local/bin:/usr/bin:/bin';
 
 /** The cgroup of a sandbox, under the agent's own parent. */
@@ -13,8 +17,10 @@ export function cgroupPath(id: string): string {
 /**
  * The OCI runtime spec of a sandbox: a read-only root, the host's /usr bound read-only, a
  * generated /etc, size-bounded tmpfs for /tmp and the user's home (the writable layer), no
- * capabilities, no network namespace of the host, cgroup limits for memory, pids and CPU. Its
- * first process is tini, a tiny init that reaps orphans and keeps the sandbox alive.
+ * capabilities for anything the user runs, no network namespace of the host, cgroup limits for
+ * memory, pids and CPU. Its first process is tini (root, out of the user's reach), under it the
+ * spawner (spawner.py) that starts every command as the sandbox user: what commands start then
+ * belongs to the sandbox's own process tree, which a checkpoint keeps.
  */
 export function buildOciSpec(spec: SandboxSpec, image: ImagePaths, resolvConf?: string): object {
   const env = [BASE_PATH, `HOME=${SANDBOX_HOME}`, ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)];
@@ -22,11 +28,12 @@ export function buildOciSpec(spec: SandboxSpec, image: ImagePaths, resolvConf?: 
     ociVersion: '1.0.2',
     process: {
       user: { uid: 0, gid: 0 },
-      args: ['/usr/bin/tini', '-s', '--', '/bin/sleep', 'infinity'],
+      args: ['/usr/bin/tini', '-s', '--', '/usr/bin/python3', '-u', '-c', SPAWNER],
       env,
       cwd: '/',
       noNewPrivileges: true,
-      capabilities: { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] },
+      // Only for the spawner's keeper to become the sandbox user: commands have none (spawner.py drops them all).
+      capabilities: { bounding: KEEPER_CAPS, effective: KEEPER_CAPS, permitted: KEEPER_CAPS, inheritable: [], ambient: [] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 }],
     },
     root: { path: image.rootfs, readonly: true },

@@ -102,6 +102,21 @@ describe('runsc runtime (real gVisor)', () => {
     expect((await run(shared, ['echo', 'still here'])).stdout).toBe('still here\n');
   });
 
+  it('runs commands as the sandbox user with no capability at all, not even in the bounding set, as children of the spawner, out of the user\'s reach', async () => {
+    const r = await run(shared, ['sh', '-c', 'id -u; grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status; tr "\\0" " " < /proc/$PPID/cmdline']);
+    const [uid, ...rest] = r.stdout.trim().split('\n');
+    expect(uid).toBe('1000');
+    // gVisor shows no CapAmb line.
+    const caps = rest.filter((l) => l.startsWith('Cap'));
+    expect(caps.map((l) => l.split(/\s+/)[0])).toEqual(expect.arrayContaining(['CapInh:', 'CapPrm:', 'CapEff:', 'CapBnd:']));
+    for (const line of caps) expect(line).toMatch(/:\s+0{16}$/);
+    // Its parent is the spawner (the init's tree), which a checkpoint keeps, not a `runsc exec` session.
+    expect(r.stdout).toMatch(/python3 -u -c # The sandbox's spawner/);
+    // The init and the spawner's keeper are root: the user's signals do not reach them.
+    expect((await run(shared, ['sh', '-c', 'kill -9 1 2'], { timeoutMs: 5000 })).exitCode).not.toBe(0);
+    expect((await run(shared, ['echo', 'still here'])).stdout).toBe('still here\n');
+  });
+
   it('commands go through the sandbox\'s command server, and still run by runsc exec when its user kills the server', async () => {
     const id = await sandbox();
     await new Promise((r) => setTimeout(r, 1500));

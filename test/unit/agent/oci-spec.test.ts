@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOciSpec } from '../../../agent/runtime/oci-spec';
 
 type Spec = {
-  process: { args: string[]; env: string[]; capabilities: Record<string, string[]>; noNewPrivileges: boolean };
+  process: { args: string[]; user: { uid: number; gid: number }; env: string[]; capabilities: Record<string, string[]>; noNewPrivileges: boolean };
   root: { readonly: boolean };
   mounts: { destination: string; type: string; source: string; options?: string[] }[];
   linux: { namespaces: { type: string }[]; cgroupsPath: string; resources: { memory: { limit: number }; pids: { limit: number }; cpu: { quota: number } } };
@@ -14,10 +14,14 @@ const spec = buildOciSpec(
 ) as Spec;
 
 describe('OCI spec of a sandbox', () => {
-  it('starts tini as the init, with no capabilities and no new privileges', () => {
-    expect(spec.process.args.slice(0, 3)).toEqual(['/usr/bin/tini', '-s', '--']);
+  it('starts tini and the spawner as the init, able only to become the sandbox user, with no new privileges', () => {
+    expect(spec.process.args.slice(0, 6)).toEqual(['/usr/bin/tini', '-s', '--', '/usr/bin/python3', '-u', '-c']);
+    expect(spec.process.args[6]).toMatch(/sbx-spawner/);
+    expect(spec.process.user).toEqual({ uid: 0, gid: 0 });
     expect(spec.process.noNewPrivileges).toBe(true);
-    for (const set of Object.values(spec.process.capabilities)) expect(set).toEqual([]);
+    const { inheritable, ambient, ...held } = spec.process.capabilities;
+    expect([inheritable, ambient]).toEqual([[], []]);
+    for (const set of Object.values(held)) expect(set).toEqual(['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP']);
     expect(spec.process.env).toContain('A=b');
   });
 
