@@ -118,4 +118,15 @@ export class ExecServer {
     this.alive = false;
     this.child.kill('SIGKILL');
   }
+
+  /** Ends the server as it would end itself (end of its input), killed if it takes too long. */
+  async shutdown(): Promise<void> {
+    this.alive = false;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await closed;
+    clearTimeout(timer);
+  }
 }

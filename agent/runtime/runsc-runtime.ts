@@ -14,6 +14,8 @@ export type RunscOptions = {
   stateDir: string;
   platform: 'systrap' | 'ptrace';
   runsc?: string;
+  /** How runsc compresses a checkpoint image before it is encrypted (default flate-best-speed). */
+  checkpointCompression?: 'none' | 'flate-best-speed';
 };
 
 const INSTALL_HINT = 'runsc (gVisor) is not installed: apt-get install -t bookworm-backports runsc';
@@ -89,7 +91,12 @@ export class RunscRuntime implements SandboxRuntime {
    * until it is up, otherwise commands use `runsc exec` until it is.
    */
   async create(spec: SandboxSpec, opts: { waitForServer?: boolean } = {}): Promise<void> {
-    if (!ID.test(spec.id)) throw new RuntimeError('start_failed', `sandbox id ${spec.id} is not of the form sbx-<20 lower-case letters or digits>`);
+    await this.start(spec, [spec.network ? '--network=sandbox' : '--network=none', 'run', '--detach'], opts.waitForServer === true, 'start_failed');
+  }
+
+  /** Writes the bundle and runs `runsc run` or `runsc restore`; then starts the command server. */
+  private async start(spec: SandboxSpec, command: string[], waitForServer: boolean, failure: 'start_failed' | 'resume_failed'): Promise<void> {
+    if (!ID.test(spec.id)) throw new RuntimeError(failure, `sandbox id ${spec.id} is not of the form sbx-<20 lower-case letters or digits>`);
     const bundle = path.join(this.bundles, spec.id);
     this.creating.add(spec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
@@ -100,16 +107,35 @@ export class RunscRuntime implements SandboxRuntime {
       fs.chmodSync(resolvConf, 0o644);
     }
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.image, resolvConf)), { mode: 0o600 });
-    const network = spec.network ? '--network=sandbox' : '--network=none';
-    const r = await this.run([network, 'run', '--detach', '--bundle', bundle, spec.id], 30_000, path.join(bundle, 'runsc.log'), spec.network !== undefined);
+    const r = await this.run([...command, '--bundle', bundle, spec.id], 60_000, path.join(bundle, 'runsc.log'), spec.network !== undefined);
     this.creating.delete(spec.id);
     if (r.code !== 0) {
       this.tearDown(spec.id);
-      throw new RuntimeError('start_failed', `runsc could not start sandbox ${spec.id}: ${r.stderr.trim().split('\n').pop() ?? r.code}`);
+      const verb = failure === 'start_failed' ? 'start' : 'resume';
+      throw new RuntimeError(failure, `runsc could not ${verb} sandbox ${spec.id}: ${r.stderr.trim().split('\n').find((l) => /error|failed|cannot/i.test(l)) ?? r.stderr.trim().split('\n').pop() ?? r.code}`);
     }
     const server = new ExecServer([...this.global(), 'exec'], this.runsc, SANDBOX_USER, spec.id);
     this.servers.set(spec.id, server);
-    if (opts.waitForServer) await server.ready;
+    if (waitForServer) await server.ready;
+  }
+
+  /**
+   * Checkpoints a sandbox into `imageDir` and stops it, which frees its memory. The command server
+   * goes first: a `runsc exec` session cannot be checkpointed, while what commands started (the
+   * spawner's children) is kept. The bundle stays for `restore`.
+   */
+  async checkpoint(id: string, imageDir: string): Promise<void> {
+    await this.servers.get(id)?.shutdown();
+    this.servers.delete(id);
+    const r = await this.run(['checkpoint', `--compression=${this.opts.checkpointCompression ?? 'flate-best-speed'}`, '--image-path', imageDir, id], 10 * 60_000);
+    if (r.code !== 0) throw new RuntimeError('pause_failed', `runsc could not checkpoint sandbox ${id}: ${r.stderr.trim().split('\n').pop() ?? r.code}`);
+    await this.run(['delete', '--force', id], 30_000);
+    this.prune();
+  }
+
+  /** Starts a checkpointed sandbox again from `imageDir`, its files and processes as they were. */
+  async restore(spec: SandboxSpec, imageDir: string): Promise<void> {
+    await this.start(spec, [spec.network ? '--network=sandbox' : '--network=none', 'restore', '--detach', '--image-path', imageDir], true, 'resume_failed');
   }
 
   exec(id: string, spec: ExecSpec): Promise<ExecResult> {

@@ -44,7 +44,7 @@ export type ExecResult = {
 /** A failure of the runtime itself (runsc missing, a command that could not start), never a command's exit. */
 export class RuntimeError extends Error {
   constructor(
-    readonly code: 'runtime_missing' | 'not_found' | 'start_failed' | 'exec_failed',
+    readonly code: 'runtime_missing' | 'not_found' | 'start_failed' | 'exec_failed' | 'pause_failed' | 'resume_failed',
     message: string,
   ) {
     super(message);
@@ -71,4 +71,8 @@ export interface SandboxRuntime {
   prune(): void;
   /** Resolves once every pending tear-down has finished. */
   drain(): Promise<void>;
+  /** Checkpoints a sandbox into a directory (plaintext: give it one in memory) and stops it. */
+  checkpoint(id: string, imageDir: string): Promise<void>;
+  /** Starts a checkpointed sandbox again from its image, files and processes as they were. */
+  restore(spec: SandboxSpec, imageDir: string): Promise<void>;
 }
