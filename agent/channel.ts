@@ -10,6 +10,7 @@ import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
 import { certificateRequestPem, newPrivateKeyPem } from './keys';
 import type { SandboxManager } from './sandboxes/manager';
+import { keysVia } from './sandboxes/data-keys';
 import { CONTROL, receiveFile, sendFile } from './sandboxes/transfers';
 import { TransferRouter } from '../lib/wire/transfer';
 import { agentFiles, writeAtomic, type AgentIdentity } from './state';
@@ -135,6 +136,8 @@ export class AgentChannel {
         'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
         'sandbox.network': ({ id, network }) => sandboxes.setNetwork(id, network),
+        'sandbox.pause': ({ id }) => sandboxes.pause(id, keysVia(peer)),
+        'sandbox.resume': ({ id, timeoutSeconds }) => sandboxes.resume(id, timeoutSeconds, keysVia(peer)),
         'sandbox.usage': async ({ id }) => sandboxes.usage(id),
         'files.write': (p) => receiveFile(peer, transfers, p, sandboxes),
         'files.read': (p) => sendFile(peer, transfers, p, sandboxes),

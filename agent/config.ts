@@ -27,6 +27,10 @@ const ConfigSchema = z.object({
   SBX_AGENT_EGRESS_AUDIT_SECONDS: z.coerce.number().int().min(1).max(300).default(60),
   /** Below this much free space where the audit spool lives, new sandboxes are refused (fail closed). */
   SBX_AGENT_SPOOL_MIN_FREE_MIB: z.coerce.number().int().min(0).max(1_048_576).default(64),
+  /** Where a checkpoint is written in plaintext before it is encrypted: must be in memory (tmpfs). */
+  SBX_AGENT_STAGING_DIR: z.string().min(1).default('/dev/shm/sbx-agent'),
+  /** How runsc compresses a checkpoint before it is encrypted. */
+  SBX_AGENT_CHECKPOINT_COMPRESSION: z.enum(['flate-best-speed', 'none']).default('flate-best-speed'),
 });
 
 export type AgentConfig = {
@@ -38,6 +42,8 @@ export type AgentConfig = {
   warmPool: number;
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
   spoolMinFreeBytes: number;
+  stagingDir: string;
+  checkpointCompression: 'flate-best-speed' | 'none';
   egress: {
     enabled: boolean;
     pool: string;
@@ -63,6 +69,8 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     warmPool: r.data.SBX_AGENT_WARM_POOL,
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
     spoolMinFreeBytes: r.data.SBX_AGENT_SPOOL_MIN_FREE_MIB * 1024 * 1024,
+    stagingDir: r.data.SBX_AGENT_STAGING_DIR,
+    checkpointCompression: r.data.SBX_AGENT_CHECKPOINT_COMPRESSION,
     egress: {
       enabled: r.data.SBX_AGENT_EGRESS === 'on',
       pool: r.data.SBX_AGENT_NETWORK_POOL,

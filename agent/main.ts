@@ -11,6 +11,7 @@ import { loadAgentConfig } from './config';
 import { enroll } from './enroll';
 import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
 import { RunscRuntime } from './runtime/runsc-runtime';
+import { PausedImages } from './sandboxes/paused-images';
 import { SandboxManager } from './sandboxes/manager';
 import { openEgress } from './network/open-egress';
 import type { NetworkDecision } from '../lib/wire/protocol';
@@ -60,12 +61,14 @@ async function main(): Promise<number> {
       return 1;
     }
     // Without a working runsc the agent still connects (so the console shows why) but refuses sandboxes.
+    const images = new PausedImages(path.join(config.stateDir, 'paused'), config.stagingDir);
     let runtime: RunscRuntime | null = null;
     let problem: string | null = null;
     let removed: string[] = [];
     try {
-      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), platform: config.platform });
-      removed = await runtime.reconcile(new Set());
+      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), platform: config.platform, checkpointCompression: config.checkpointCompression });
+      // Paused sandboxes are their encrypted images: kept, not leftovers.
+      removed = await runtime.reconcile(new Set(images.ids()));
       if (removed.length > 0) log.warn({ removed }, 'removed sandboxes left over from an earlier run');
     } catch (error) {
       problem = (error as Error).message;
@@ -79,7 +82,7 @@ async function main(): Promise<number> {
     if (egress.removed.length > 0) log.warn({ removed: egress.removed }, 'removed sandbox networks left over from an earlier run');
     removed = [...new Set([...removed, ...egress.removed])];
     const pool = config.warmPool > 0 ? { size: config.warmPool, image: DEFAULT_SANDBOX_IMAGE, limits: DEFAULT_LIMITS } : null;
-    const sandboxes = new SandboxManager(runtime, problem, log, pool, egress.enforcer);
+    const sandboxes = new SandboxManager(runtime, problem, log, pool, egress.enforcer, images);
     sandboxes.fillPool();
     const sweeper = setInterval(() => void sandboxes.sweep().catch((err: unknown) => log.warn({ err }, 'sweep failed')), 5000);
     sweeper.unref();

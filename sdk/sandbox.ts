@@ -115,6 +115,24 @@ export class Sandbox {
     return (await this.client.request('PUT', `/sandboxes/${this.id}/network`, One, network)).sandbox;
   }
 
+  /** The sandbox as the appliance holds it now (state, limits, deadline); `info` is as it was when the handle was made. */
+  async refresh(): Promise<SandboxView> {
+    return (await this.client.request('GET', `/sandboxes/${this.id}`, One)).sandbox;
+  }
+
+  /**
+   * Pauses the sandbox: its host checkpoints files, memory and processes into an image encrypted
+   * with a key of the appliance, and frees it; its time stands still until `resume()`.
+   */
+  async pause(): Promise<SandboxView> {
+    return (await this.client.request('POST', `/sandboxes/${this.id}/pause`, One)).sandbox;
+  }
+
+  /** Resumes a paused sandbox with its files and running processes as they were. */
+  async resume(): Promise<SandboxView> {
+    return (await this.client.request('POST', `/sandboxes/${this.id}/resume`, One)).sandbox;
+  }
+
   /** Kills the sandbox now; it is kept, stopped, for the record. */
   async kill(): Promise<void> {
     await this.client.request('DELETE', `/sandboxes/${this.id}`, One);

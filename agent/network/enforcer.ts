@@ -32,7 +32,7 @@ type Attached = { lease: NetworkLease; spec: NetworkSpec; resolver: SandboxResol
  */
 export class NetworkEnforcer {
   private readonly pool: AddressPool;
-  private readonly attached = new Map<string, Attached>();
+  private readonly sandboxes = new Map<string, Attached>();
   private readonly records: string;
   private readonly floor: string[];
   private readonly decisions: DecisionAggregator;
@@ -110,7 +110,7 @@ export class NetworkEnforcer {
     });
     const proxy = new SandboxProxy(lease.gateway, {
       allows: (name, port) => {
-        const s = this.attached.get(id)?.spec;
+        const s = this.sandboxes.get(id)?.spec;
         if (s?.mode !== 'allowlist') return null;
         return rulesForName(s.allow, name).find((r) => r.ports.includes(port))?.domain ?? null;
       },
@@ -134,7 +134,7 @@ export class NetworkEnforcer {
       await mustRun('nft', ['-f', '-'], { input: attachSandbox(lease) });
       await resolver.start();
       await proxy.start();
-      this.attached.set(id, { lease, spec, resolver, proxy, names, learned });
+      this.sandboxes.set(id, { lease, spec, resolver, proxy, names, learned });
       await this.apply(id, spec);
     } catch (error) {
       await this.detach(id, lease, resolver, proxy);
@@ -160,9 +160,15 @@ export class NetworkEnforcer {
     });
   }
 
+  /** The namespace and resolver of a sandbox's network, while it has one. */
+  attached(id: string): { netnsPath: string; nameserver: string } | undefined {
+    const a = this.sandboxes.get(id);
+    return a ? { netnsPath: path.join(NETNS_DIR, id), nameserver: a.lease.gateway } : undefined;
+  }
+
   /** Replaces a running sandbox's allowlist (one nft transaction, live; simultaneous changes share one). */
   async apply(id: string, spec: NetworkSpec): Promise<void> {
-    const a = this.attached.get(id);
+    const a = this.sandboxes.get(id);
     if (!a) throw new Error(`sandbox ${id} has no network here`);
     if (spec.mode === 'none') throw new Error('a sandbox started with a network cannot drop its interface while running');
     await this.runBatched(applyAllowlist(a.lease, spec.mode, spec.allow));
@@ -172,7 +178,7 @@ export class NetworkEnforcer {
   }
 
   private allows(id: string, name: string): { rule: string; ports: number[] } | null {
-    const spec = this.attached.get(id)?.spec;
+    const spec = this.sandboxes.get(id)?.spec;
     if (!spec) return null;
     if (spec.mode === 'open') return { rule: 'mode: open', ports: [] };
     const hits = rulesForName(spec.allow, name);
@@ -182,9 +188,9 @@ export class NetworkEnforcer {
 
   /** Removes every trace of a sandbox's network; what is already gone is not an error. */
   async detach(id: string, leaseGiven?: NetworkLease, resolverGiven?: SandboxResolver, proxyGiven?: SandboxProxy): Promise<void> {
-    const a = this.attached.get(id);
+    const a = this.sandboxes.get(id);
     const lease = a?.lease ?? leaseGiven;
-    this.attached.delete(id);
+    this.sandboxes.delete(id);
     await (a?.resolver ?? resolverGiven)?.stop();
     await (a?.proxy ?? proxyGiven)?.stop();
     if (!lease) return;
@@ -196,7 +202,7 @@ export class NetworkEnforcer {
 
   /** Reads the kernel's per-destination counters and turns what grew into decisions. */
   private async pollKernel(): Promise<void> {
-    const byIf = new Map([...this.attached].map(([id, a]) => [a.lease.hostIf, { id, a }]));
+    const byIf = new Map([...this.sandboxes].map(([id, a]) => [a.lease.hostIf, { id, a }]));
     let rows;
     try {
       rows = await readCountedSets();
@@ -239,7 +245,7 @@ export class NetworkEnforcer {
     if (this.poller) clearInterval(this.poller);
     await this.pollKernel();
     this.decisions.stop();
-    for (const id of [...this.attached.keys()]) await this.detach(id);
+    for (const id of [...this.sandboxes.keys()]) await this.detach(id);
     await mustRun('nft', ['-f', '-'], { input: deleteTable }).catch(() => undefined);
   }
 }

@@ -62,6 +62,11 @@ export class ExecServer {
     });
   }
 
+  /** Whether the server is still starting (neither ready nor gone). */
+  get starting(): boolean {
+    return !this.ready_ && this.alive;
+  }
+
   /** Whether this command can go through the server: it is up, the user is its user, stdin is given whole. */
   usable(spec: ExecSpec, defaultUser: string): boolean {
     return this.ready_ && this.alive && (spec.user ?? defaultUser) === defaultUser && typeof spec.stdin !== 'object' && !spec.stdoutSink;

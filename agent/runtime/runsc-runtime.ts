@@ -138,8 +138,11 @@ export class RunscRuntime implements SandboxRuntime {
     await this.start(spec, [spec.network ? '--network=sandbox' : '--network=none', 'restore', '--detach', '--image-path', imageDir], true, 'resume_failed');
   }
 
-  exec(id: string, spec: ExecSpec): Promise<ExecResult> {
+  async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
     const server = this.servers.get(id);
+    // What a command starts is kept by a pause only when the spawner started it: a command does
+    // not go the `runsc exec` way merely because the server is a moment from ready.
+    if (server?.starting) await server.ready;
     if (server?.usable(spec, SANDBOX_USER)) return server.exec({ ...spec, cwd: spec.cwd ?? SANDBOX_HOME }, () => this.memoryLimitExceeded(id));
     const started = performance.now();
     const pidFile = path.join(this.bundles, id, `exec-${process.hrtime.bigint()}.pid`);

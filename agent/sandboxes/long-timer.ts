@@ -1,7 +1,7 @@
 /** The longest delay setTimeout honours; a longer one fires at once. */
 const MAX_DELAY_MS = 2_147_483_647;
 
-export type LongTimer = { clear(): void };
+export type LongTimer = { clear(): void; remainingMs(): number };
 
 /**
  * setTimeout for any delay (sandbox lifetimes may be up to a year): re-armed in steps below the
@@ -16,5 +16,5 @@ export function longTimeout(fn: () => void, ms: number, now: () => number = Date
     timer.unref();
   };
   arm();
-  return { clear: () => clearTimeout(timer) };
+  return { clear: () => clearTimeout(timer), remainingMs: () => Math.max(0, due - now()) };
 }

@@ -9,12 +9,21 @@ import { RuntimeError, type SandboxRuntime } from '../runtime/types';
 import { SandboxFiles } from './files';
 import { longTimeout, type LongTimer } from './long-timer';
 import { DEFAULT_NETWORK, type NetworkSpec } from '../../lib/api/network';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SandboxSpec } from '../runtime/types';
+import type { DataKeys, PausedImages } from './paused-images';
+
+/** The sandbox's spec, sealed with its checkpoint image (it holds its environment). */
+const SPEC_FILE = 'sandbox-spec.json';
 
 /** What the manager needs of the network enforcer (agent/network/enforcer.ts). */
 export type SandboxNetworks = {
   attach(runtimeId: string, spec: NetworkSpec): Promise<{ netnsPath: string; nameserver: string }>;
   apply(runtimeId: string, spec: NetworkSpec): Promise<void>;
   detach(runtimeId: string): Promise<void>;
+  /** The namespace and resolver of a sandbox's network, while it has one. */
+  attached?(runtimeId: string): { netnsPath: string; nameserver: string } | undefined;
 };
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
@@ -23,6 +32,8 @@ type ExecParams = z.infer<(typeof controlMethods)['sandbox.exec']['params']>;
 /** A sandbox as the control plane names it, and the runtime sandbox behind it. */
 type Live = {
   runtimeId: string;
+  /** What it was started with (for a checkpoint to be restored from). */
+  spec: SandboxSpec;
   env: Record<string, string>;
   deadline: LongTimer;
   running: number;
@@ -61,6 +72,7 @@ export class SandboxManager {
     private readonly log: Logger,
     private readonly poolConfig: PoolConfig | null = null,
     private readonly networks: SandboxNetworks | null = null,
+    private readonly images: PausedImages | null = null,
   ) {
     this.files = runtime ? new SandboxFiles(runtime) : null;
   }
@@ -147,11 +159,95 @@ export class SandboxManager {
       runtimeId = p.id;
       await this.start({ id: runtimeId, image: p.image, ...p.limits, env: p.env }, networked ? network : null);
     }
-    const deadline = longTimeout(() => void this.kill(p.id, 'expired'), p.timeoutSeconds * 1000);
-    const live: Live = { runtimeId, env: p.env, deadline, running: 0, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null, idle: null, networked };
-    this.live.set(p.id, live);
-    this.armIdle(p.id, live);
+    const spec: SandboxSpec = { id: runtimeId, image: p.image, ...p.limits, env: p.env, ...(networked ? { network: this.networkOf(runtimeId) } : {}) };
+    this.track(p.id, { spec, env: p.env, networked, idleMs: p.idleTimeoutSeconds ? p.idleTimeoutSeconds * 1000 : null }, p.timeoutSeconds);
     return { startedAt: new Date().toISOString(), startMs: performance.now() - t0 };
+  }
+
+  private networkOf(runtimeId: string): { netnsPath: string; nameserver: string } | undefined {
+    return this.networks?.attached?.(runtimeId);
+  }
+
+  /** Starts the clocks of a sandbox that runs now (created or resumed). */
+  private track(id: string, s: Pick<Live, 'spec' | 'env' | 'networked' | 'idleMs'>, timeoutSeconds: number): void {
+    const deadline = longTimeout(() => void this.kill(id, 'expired'), timeoutSeconds * 1000);
+    const live: Live = { ...s, runtimeId: s.spec.id, deadline, running: 0, idle: null };
+    this.live.set(id, live);
+    this.armIdle(id, live);
+  }
+
+  /**
+   * Pauses a sandbox: checkpoints it into memory, encrypts the image (and its spec) to disk with
+   * data keys from the control plane, and frees it. If the image cannot be sealed, the sandbox is
+   * restored from memory at once, so a failed pause loses nothing.
+   */
+  async pause(id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
+    const images = this.pausedImages();
+    const s = this.live.get(id);
+    if (!s) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
+    if (s.running > 0) throw new RpcError('conflict', `sandbox ${id} has ${s.running} command(s) or file transfer(s) running; wait for them or kill them before pausing`);
+    const staging = images.stage(id);
+    this.stopClocks(id, s);
+    try {
+      fs.writeFileSync(path.join(staging, SPEC_FILE), JSON.stringify({ spec: s.spec, env: s.env, networked: s.networked, idleMs: s.idleMs }), { mode: 0o600 });
+      await this.rt().checkpoint(s.runtimeId, staging);
+    } catch (error) {
+      images.wipe(staging);
+      this.track(id, s, Math.max(1, Math.round(s.deadline.remainingMs() / 1000)));
+      throw new RpcError('failed', `could not pause sandbox ${id}: ${(error as Error).message}`);
+    }
+    try {
+      const sealed = await images.seal(id, staging, keys);
+      if (!sealed.kek) throw new Error('no data key was issued');
+      this.log.info({ sandbox: id, bytes: sealed.bytes }, 'sandbox paused');
+      return { bytes: sealed.bytes, kek: sealed.kek };
+    } catch (error) {
+      await this.rt().restore(s.spec, staging).finally(() => images.wipe(staging));
+      this.track(id, s, Math.max(1, Math.round(s.deadline.remainingMs() / 1000)));
+      throw new RpcError('failed', `could not encrypt the checkpoint of sandbox ${id} (it runs on): ${(error as Error).message}`);
+    }
+  }
+
+  /** Resumes a paused sandbox from its encrypted image: files and processes as they were. */
+  async resume(id: string, timeoutSeconds: number, keys: DataKeys): Promise<{ resumeMs: number }> {
+    const t0 = performance.now();
+    const images = this.pausedImages();
+    if (this.live.has(id)) throw new RpcError('conflict', `sandbox ${id} is running already`);
+    if (!images.has(id)) throw new RpcError('not_found', `sandbox ${id} has no checkpoint on this host`);
+    let staging: string;
+    try {
+      staging = await images.open(id, keys);
+    } catch (error) {
+      throw new RpcError('conflict', `cannot resume sandbox ${id}: ${(error as Error).message}`);
+    }
+    try {
+      const saved = JSON.parse(fs.readFileSync(path.join(staging, SPEC_FILE), 'utf8')) as Pick<Live, 'spec' | 'env' | 'networked' | 'idleMs'>;
+      fs.rmSync(path.join(staging, SPEC_FILE));
+      if (saved.spec.network && !fs.existsSync(saved.spec.network.netnsPath)) {
+        throw new Error('its network namespace is gone (the agent restarted); a sandbox with a network resumes only on the agent run that paused it');
+      }
+      await this.rt().restore(saved.spec, staging);
+      this.track(id, saved, timeoutSeconds);
+    } catch (error) {
+      throw new RpcError('failed', `could not resume sandbox ${id}: ${(error as Error).message}`);
+    } finally {
+      images.wipe(staging);
+    }
+    images.remove(id);
+    this.log.info({ sandbox: id }, 'sandbox resumed');
+    return { resumeMs: performance.now() - t0 };
+  }
+
+  private pausedImages(): PausedImages {
+    this.rt();
+    if (!this.images) throw new RpcError('failed', 'this host keeps no paused sandboxes');
+    return this.images;
+  }
+
+  private stopClocks(id: string, s: Live): void {
+    s.deadline.clear();
+    s.idle?.clear();
+    this.live.delete(id);
   }
 
   /** Runs `work` as activity of sandbox `id`: its idle clock stands still meanwhile. */
@@ -239,10 +335,14 @@ export class SandboxManager {
 
   async kill(id: string, why: 'killed' | 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed' = 'killed'): Promise<{ killed: boolean }> {
     const sandbox = this.live.get(id);
-    if (!sandbox) return { killed: false };
-    sandbox.deadline.clear();
-    sandbox.idle?.clear();
-    this.live.delete(id);
+    if (!sandbox) {
+      // A paused sandbox is its encrypted image (and its network, kept for the resume).
+      if (!this.images?.has(id)) return { killed: false };
+      this.images.remove(id);
+      await this.dropNetwork(id);
+      return { killed: true };
+    }
+    this.stopClocks(id, sandbox);
     await this.rt().destroy(sandbox.runtimeId);
     // Off the request path, like the runtime's own tear-down.
     if (sandbox.networked) void this.dropNetwork(sandbox.runtimeId);

@@ -52,23 +52,34 @@ export class PausedImages {
     return path.join(this.dir, id);
   }
 
+  /** The sandboxes paused here. */
+  ids(): string[] {
+    return fs.readdirSync(this.dir).filter((id) => /^sbx-[a-z0-9]{20}$/.test(id) && this.has(id));
+  }
+
   /** Whether a sandbox has an encrypted checkpoint here. */
   has(id: string): boolean {
     return fs.existsSync(path.join(this.sealedDir(id), 'complete'));
   }
 
-  /** Encrypts every file of a staged checkpoint into the store (each with its own data key), then wipes the stage. */
-  async seal(id: string, staging: string, keys: DataKeys): Promise<{ bytes: number; files: number }> {
+  /**
+   * Encrypts every file of a staged checkpoint into the store (each with its own data key) and
+   * wipes the stage. On failure the stage is left as it was, so the caller can restore the
+   * sandbox from it rather than lose it; nothing partial stays in the store.
+   */
+  async seal(id: string, staging: string, keys: DataKeys): Promise<{ bytes: number; files: number; kek: { id: string; version: number } | null }> {
     const target = this.sealedDir(id);
     const partial = `${target}.partial`;
     fs.rmSync(partial, { recursive: true, force: true });
     fs.mkdirSync(partial, { mode: 0o700 });
     let bytes = 0;
     let files = 0;
+    let kek: { id: string; version: number } | null = null;
     try {
       for (const name of fs.readdirSync(staging)) {
         const context = `checkpoint:${id}:${name}`;
         const issued = await keys.issue(id, context);
+        kek = issued.kek;
         try {
           const out = path.join(partial, `${name}.sbxe`);
           await pipeline(fs.createReadStream(path.join(staging, name), { highWaterMark: 1 << 20 }), encryptStream(issued.dataKey, newHeader(issued.kek, issued.wrappedKey, context)), fs.createWriteStream(out, { mode: 0o600 }));
@@ -85,10 +96,9 @@ export class PausedImages {
     } catch (error) {
       fs.rmSync(partial, { recursive: true, force: true });
       throw error;
-    } finally {
-      this.wipe(staging);
     }
-    return { bytes, files };
+    this.wipe(staging);
+    return { bytes, files, kek };
   }
 
   /** Decrypts a sandbox's checkpoint into a staging directory in memory; any tampering fails it whole. */

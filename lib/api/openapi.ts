@@ -81,6 +81,8 @@ export const operations: Operation[] = [
   { method: 'post', path: '/sandboxes/{id}/exec', summary: 'Run a command; output streams as NDJSON (with background: true, answers { command } at once)', auth: true, body: ExecBody, ndjson: ExecEvent },
   { method: 'get', path: '/sandboxes/{id}/network', summary: 'A sandbox\'s network: mode and egress rules', auth: true, response: z.object({ network: NetworkSpec }) },
   { method: 'put', path: '/sandboxes/{id}/network', summary: 'Replace a running sandbox\'s egress rules (applied live)', auth: true, body: SetNetworkBody, response: z.object({ sandbox: SandboxView }) },
+  { method: 'post', path: '/sandboxes/{id}/pause', summary: 'Pause a sandbox into an encrypted image on its host (memory freed, clock stopped)', auth: true, response: z.object({ sandbox: SandboxView }) },
+  { method: 'post', path: '/sandboxes/{id}/resume', summary: 'Resume a paused sandbox with its files and processes', auth: true, response: z.object({ sandbox: SandboxView }) },
   { method: 'get', path: '/sandboxes/{id}/network/decisions', summary: 'Recent egress decisions of a sandbox (audit events)', auth: true, response: AuditPage },
   { method: 'get', path: '/sandboxes/{id}/usage', summary: 'Resource use of a running sandbox', auth: true, response: z.object({ usage: SandboxUsage }) },
   { method: 'get', path: '/sandboxes/{id}/commands', summary: 'Command history of a sandbox', auth: true, response: z.object({ commands: z.array(CommandView) }) },

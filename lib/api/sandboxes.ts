@@ -38,7 +38,7 @@ export type CreateSandboxBody = z.infer<typeof CreateSandboxBody>;
 export const SetNetworkBody = NetworkSpec;
 export type SetNetworkBody = z.infer<typeof SetNetworkBody>;
 
-export const SandboxState = z.enum(['starting', 'running', 'stopped', 'expired', 'failed']);
+export const SandboxState = z.enum(['starting', 'running', 'paused', 'stopped', 'expired', 'failed']);
 
 export const SandboxView = z.object({
   id: SandboxId,

@@ -236,6 +236,20 @@ export const AuditAction = z.discriminatedUnion('action', [
     details: z.object({ name: z.string(), kind: z.string(), target: z.string(), lastSeq: z.number().int() }),
   }),
   z.object({
+    /** A sandbox checkpointed into an encrypted image on its host and stopped (its memory freed). */
+    action: z.literal('sandbox.pause'),
+    details: z.object({ bytes: z.number().int(), kek: z.object({ name: z.string(), version: z.number().int() }) }),
+  }),
+  z.object({
+    action: z.literal('sandbox.resume'),
+    details: z.object({ remainingSeconds: z.number().int() }),
+  }),
+  z.object({
+    /** A data key handed to an agent (issue) or unwrapped for it (unwrap), for one object of a sandbox. */
+    action: z.literal('key.use'),
+    details: z.object({ name: z.string(), version: z.number().int(), op: z.enum(['issue', 'unwrap']), context: z.string(), sandboxId: z.string(), reason: z.string().optional() }),
+  }),
+  z.object({
     action: z.literal('key.create'),
     details: z.object({ name: z.string(), version: z.number().int() }),
   }),

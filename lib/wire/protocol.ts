@@ -125,6 +125,11 @@ export type AgentAuditEvent = z.infer<typeof AgentAuditEvent>;
 export const SpooledEvent = z.object({ seq: z.number().int().positive(), at: z.iso.datetime(), event: AgentAuditEvent });
 export type SpooledEvent = z.infer<typeof SpooledEvent>;
 
+/** Names one encrypted object of a sandbox: what it is, its sandbox, its file. */
+export const KeyContext = z.string().regex(/^checkpoint:sbx-[a-z0-9]{20}:[A-Za-z0-9._-]{1,100}$/, 'expected checkpoint:SANDBOX:FILE');
+const KekRef = z.object({ id: z.string().min(1).max(64), version: z.number().int().positive() });
+const Base64Key = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a 32-byte key in base64');
+
 /** Requests an agent sends to the control plane, with their parameters and results. */
 export const agentMethods = {
   heartbeat: { params: Heartbeat, result: z.object({ serverTime: z.iso.datetime() }) },
@@ -140,6 +145,20 @@ export const agentMethods = {
   'audit.ingest': {
     params: z.object({ events: z.array(SpooledEvent).min(1).max(2000) }),
     result: z.object({ acked: z.number().int().nonnegative() }),
+  },
+  /**
+   * A fresh data key for one object of a sandbox of this agent (`context` names it), wrapped with
+   * the latest version of the sandbox's KEK. KEKs never leave the control plane; it records every
+   * key it hands out, and the agent keeps the clear key in memory only while it encrypts.
+   */
+  'keys.issue': {
+    params: z.object({ sandboxId: SandboxId, context: KeyContext }),
+    result: z.object({ dataKey: Base64Key, kek: KekRef, wrappedKey: z.string().max(512) }),
+  },
+  /** The data key a stored object's header wraps, for a sandbox of this agent; refused once its KEK version is destroyed or disabled. */
+  'keys.unwrap': {
+    params: z.object({ sandboxId: SandboxId, context: KeyContext, kek: KekRef, wrappedKey: z.string().max(512) }),
+    result: z.object({ dataKey: Base64Key }),
   },
 } as const;
 
@@ -174,6 +193,13 @@ export const controlMethods = {
   /** Kills one running command (a background command, or one whose caller gave up). */
   'sandbox.exec.kill': { params: z.object({ id: SandboxId, execId: z.string().max(64) }), result: z.object({ killed: z.boolean() }) },
   'sandbox.kill': { params: z.object({ id: SandboxId }), result: z.object({ killed: z.boolean() }) },
+  /**
+   * Checkpoints a sandbox (files, memory, processes) into an encrypted image on the agent and stops
+   * it, which frees its memory. Refused while commands run.
+   */
+  'sandbox.pause': { params: z.object({ id: SandboxId }), result: z.object({ bytes: z.number().int(), kek: KekRef }) },
+  /** Restores a paused sandbox from its image; `timeoutSeconds` is what was left of its time. */
+  'sandbox.resume': { params: z.object({ id: SandboxId, timeoutSeconds: z.number().int().positive() }), result: z.object({ resumeMs: z.number() }) },
   /** Replaces a running sandbox's egress rules (live, one nftables transaction). */
   'sandbox.network': { params: z.object({ id: SandboxId, network: NetworkSpec }), result: z.object({ applied: z.boolean() }) },
   'sandbox.usage': { params: z.object({ id: SandboxId }), result: SandboxUsage },

@@ -9,7 +9,7 @@ import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
 import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
-import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList, sandboxNetwork } from './commands/sandbox';
+import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList, sandboxNetwork, sandboxPause, sandboxResume } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
   'host list': hostList,
@@ -19,6 +19,8 @@ const commands: Record<string, Command> = {
   'sandbox list': sandboxList,
   'sandbox kill': sandboxKill,
   'sandbox network': sandboxNetwork,
+  'sandbox pause': sandboxPause,
+  'sandbox resume': sandboxResume,
   exec: execCommand,
   'command wait': commandWait,
   'command kill': commandKill,

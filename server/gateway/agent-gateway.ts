@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentReconciled, CHANNEL_PATH, CloseCode, ExecOutput, MAX_MESSAGE_BYTES, SandboxStopped, agentMethods, controlMethods } from '../../lib/wire/protocol';
-import { RpcPeer } from '../../lib/wire/rpc';
+import { RpcError, RpcPeer } from '../../lib/wire/rpc';
 import { TransferRouter } from '../../lib/wire/transfer';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
@@ -12,6 +12,8 @@ import { recordHeartbeat } from '../hosts/record-heartbeat';
 import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
 import { markStopped } from '../sandboxes/mark-stopped';
 import { recordReconcile } from '../sandboxes/record-reconcile';
+import { AppError } from '../../lib/errors';
+import { issueKeyForAgent, unwrapKeyForAgent } from '../keys/agent-data-keys';
 import { ingestAgentEvents } from '../audit/ingest-agent-events';
 import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
 import { buildCrl } from '../pki/crl';
@@ -124,6 +126,8 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
         },
         renew: async ({ csr }) => renewAgentCertificate(ctx, agentId, csr, meta()),
         'audit.ingest': async ({ events }) => ingestAgentEvents(ctx, agentId, events),
+        'keys.issue': async (p) => rpcOf(() => issueKeyForAgent(ctx, agentId, p, meta())),
+        'keys.unwrap': async (p) => rpcOf(() => unwrapKeyForAgent(ctx, agentId, p, meta())),
       },
       'c',
       (topic, payload) => {
@@ -241,4 +245,14 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
       });
     },
   };
+}
+
+/** A service's refusal as the agent's RPC error, its code kept (the agent tells the user why). */
+async function rpcOf<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AppError) throw new RpcError(error.code, error.message);
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
 /** Kills a sandbox: recorded first, then the agent stops it (its tear-down runs in the background there). */
 export async function killSandbox(deps: Deps, caller: Principal, id: string, meta: RequestMeta): Promise<SandboxView> {
   const sandbox = await findSandbox(deps, caller, id);
-  if (sandbox.state !== 'running' && sandbox.state !== 'starting') return toSandboxView(sandbox);
+  if (sandbox.state !== 'running' && sandbox.state !== 'starting' && sandbox.state !== 'paused') return toSandboxView(sandbox);
   const row = await audited(deps, async (tx, record) => {
     const r = await tx.sandbox.update({ where: { id }, data: { state: 'stopped', endedAt: new Date() } });
     await record(auditEvent(meta, { action: 'sandbox.stop', details: { reason: 'killed' } }, { type: 'sandbox', id, name: sandbox.image }));

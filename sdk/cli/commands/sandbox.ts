@@ -89,6 +89,23 @@ export const sandboxKill: Command = {
   },
 };
 
+/** `sbx sandbox pause ID` and `sbx sandbox resume ID`: one sandbox, one word each. */
+function pauseOrResume(verb: 'pause' | 'resume'): Command {
+  return {
+    usage: `sbx sandbox ${verb} ID`,
+    async run(args, io) {
+      const { values, positionals } = parse(args, {});
+      if (positionals.length !== 1) throw new UsageError('expected exactly one sandbox id');
+      const sandbox = await Sandbox.connect(positionals[0] as string, clientOptions(values));
+      const view = verb === 'pause' ? await sandbox.pause() : await sandbox.resume();
+      io.out(`${sandbox.id} ${view.state}`);
+    },
+  };
+}
+
+export const sandboxPause = pauseOrResume('pause');
+export const sandboxResume = pauseOrResume('resume');
+
 /** Streams a command's output and exits with its exit code (124 when killed at its timeout, as timeout(1)). */
 async function followToExit(run: (cb: OutputCallbacks) => Promise<ExecResult>): Promise<void> {
   try {
