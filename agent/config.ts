@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 
 const ConfigSchema = z.object({
@@ -27,6 +29,8 @@ const ConfigSchema = z.object({
   SBX_AGENT_EGRESS_AUDIT_SECONDS: z.coerce.number().int().min(1).max(300).default(60),
   /** Below this much free space where the audit spool lives, new sandboxes are refused (fail closed). */
   SBX_AGENT_SPOOL_MIN_FREE_MIB: z.coerce.number().int().min(0).max(1_048_576).default(64),
+  /** Where runsc's state and the sandboxes' specs (their environment) live: must be in memory (tmpfs). Default: under /dev/shm, one per state directory. */
+  SBX_AGENT_RUN_DIR: z.string().min(1).optional(),
   /** Where a checkpoint is written in plaintext before it is encrypted: must be in memory (tmpfs). */
   SBX_AGENT_STAGING_DIR: z.string().min(1).default('/dev/shm/sbx-agent'),
   /** How runsc compresses a checkpoint before it is encrypted. */
@@ -43,6 +47,7 @@ export type AgentConfig = {
   logLevel: z.infer<typeof ConfigSchema>['SBX_AGENT_LOG_LEVEL'];
   spoolMinFreeBytes: number;
   stagingDir: string;
+  runDir: string;
   checkpointCompression: 'flate-best-speed' | 'none';
   egress: {
     enabled: boolean;
@@ -70,6 +75,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     logLevel: r.data.SBX_AGENT_LOG_LEVEL,
     spoolMinFreeBytes: r.data.SBX_AGENT_SPOOL_MIN_FREE_MIB * 1024 * 1024,
     stagingDir: r.data.SBX_AGENT_STAGING_DIR,
+    runDir: r.data.SBX_AGENT_RUN_DIR ?? `/dev/shm/sbx-agent-run-${createHash('sha256').update(path.resolve(r.data.SBX_AGENT_STATE_DIR)).digest('hex').slice(0, 12)}`,
     checkpointCompression: r.data.SBX_AGENT_CHECKPOINT_COMPRESSION,
     egress: {
       enabled: r.data.SBX_AGENT_EGRESS === 'on',

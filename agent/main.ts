@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 /**
  * The host agent. `join --url URL --token TOKEN [--hostname NAME]` enrols this host once;
  * `run` keeps its channel to the control plane open until SIGTERM or SIGINT.
@@ -66,7 +67,8 @@ async function main(): Promise<number> {
     let problem: string | null = null;
     let removed: string[] = [];
     try {
-      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), platform: config.platform, checkpointCompression: config.checkpointCompression });
+      inMemory(config.runDir, 'SBX_AGENT_RUN_DIR', "sandbox specs (with their environment) would be written to disk");
+      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), runDir: config.runDir, platform: config.platform, checkpointCompression: config.checkpointCompression });
       // Paused sandboxes are their encrypted images: kept, not leftovers.
       removed = await runtime.reconcile(new Set(images.ids()));
       if (removed.length > 0) log.warn({ removed }, 'removed sandboxes left over from an earlier run');
@@ -97,11 +99,18 @@ async function main(): Promise<number> {
     const code = await channel.done;
     // Whatever ended the agent (a stop, a revocation, an expired certificate), its sandboxes end with it.
     await sandboxes.stopAll();
+    await runtime?.close();
     await egress.enforcer?.close();
     return code;
   }
   console.error(USAGE);
   return 2;
+}
+
+/** Refuses a directory that is not in memory (tmpfs) for what must not touch the disk. */
+function inMemory(dir: string, name: string, why: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (fs.statfsSync(dir).type !== 0x01021994) throw new Error(`${name}: ${dir} is not in memory (tmpfs): ${why}`);
 }
 
 void main().then((code) => process.exit(code));

@@ -10,8 +10,13 @@ import type { SandboxUsage } from '../../lib/wire/protocol';
 import { RuntimeError, type ExecResult, type ExecSpec, type SandboxRuntime, type SandboxSpec } from './types';
 
 export type RunscOptions = {
-  /** Where runsc state, bundles and images live (root only). */
+  /** Where the sandbox image lives (root only). */
   stateDir: string;
+  /**
+   * Where runsc's state, the bundles and runsc's logs live: they hold every sandbox's spec, its
+   * environment too, so give a directory in memory (tmpfs). By default the state directory.
+   */
+  runDir?: string;
   platform: 'systrap' | 'ptrace';
   runsc?: string;
   /** How runsc compresses a checkpoint image before it is encrypted (default flate-best-speed). */
@@ -29,6 +34,7 @@ const ID = /^sbx-[a-z0-9]{20}$/;
  */
 export class RunscRuntime implements SandboxRuntime {
   private readonly runsc: string;
+  private readonly runDir: string;
   private readonly root: string;
   private readonly bundles: string;
   private readonly image: ImagePaths;
@@ -40,9 +46,10 @@ export class RunscRuntime implements SandboxRuntime {
 
   private constructor(private readonly opts: RunscOptions, runsc: string) {
     this.runsc = runsc;
-    this.root = path.join(opts.stateDir, 'runsc');
-    this.bundles = path.join(opts.stateDir, 'bundles');
-    for (const d of [opts.stateDir, this.root, this.bundles]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.runDir = opts.runDir ?? opts.stateDir;
+    this.root = path.join(this.runDir, 'runsc');
+    this.bundles = path.join(this.runDir, 'bundles');
+    for (const d of [opts.stateDir, this.runDir, this.root, this.bundles]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     this.image = ensureHostImage(path.join(opts.stateDir, 'images'));
   }
 
@@ -66,7 +73,7 @@ export class RunscRuntime implements SandboxRuntime {
    * holding the descriptor, and a pipe would then never close.
    */
   private run(args: string[], timeoutMs = 30_000, logFile?: string, joinsNetns = false): Promise<{ code: number; stderr: string }> {
-    const file = logFile ?? path.join(this.opts.stateDir, `runsc-${process.pid}-${process.hrtime.bigint()}.log`);
+    const file = logFile ?? path.join(this.runDir, `runsc-${process.pid}-${process.hrtime.bigint()}.log`);
     const fd = fs.openSync(file, 'a', 0o600);
     // This runsc takes every network namespace for the root one on this kernel and refuses it; with
     // a private /proc/sys/net (in a mount namespace of its own) it joins the sandbox's namespace.
@@ -312,5 +319,11 @@ export class RunscRuntime implements SandboxRuntime {
 
   async drain(): Promise<void> {
     while (this.teardowns.size > 0) await Promise.allSettled([...this.teardowns]);
+  }
+
+  /** Removes the run directory once no sandbox is left (the agent stops). */
+  async close(): Promise<void> {
+    await this.drain();
+    if ((await this.list()).length === 0 && this.runDir !== this.opts.stateDir) fs.rmSync(this.runDir, { recursive: true, force: true });
   }
 }

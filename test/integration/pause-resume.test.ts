@@ -21,7 +21,8 @@ const staging = `/dev/shm/sbx-pause-e2e-${process.pid}`;
 beforeAll(async () => {
   // Uncompressed checkpoints: the plaintext image would hold the marker as written, so the scan can fail.
   ({ cp, admin, opts } = await startAppliance({ SBX_AGENT_CHECKPOINT_COMPRESSION: 'none', SBX_AGENT_STAGING_DIR: staging }));
-  sandbox = await Sandbox.create({ memoryMiB: 512, timeoutSeconds: 3600, ...opts });
+  // Its environment holds the marker too: specs live in memory (the agent's run directory), never on disk.
+  sandbox = await Sandbox.create({ memoryMiB: 512, timeoutSeconds: 3600, env: { SECRET_TOKEN: MARKER }, ...opts });
 }, 180_000);
 afterAll(async () => {
   await sandbox?.kill().catch(() => undefined);
@@ -57,7 +58,9 @@ async function progressing(): Promise<boolean> {
 
 describe('pause and resume through the appliance', () => {
   it('pauses into ciphertext only, frees the sandbox, and resumes with its files and running processes', async () => {
-    await sandbox.exec(['sh', '-c', `echo ${MARKER} > ~/marker.txt; (i=0; while :; do i=$((i+1)); echo $i > ~/counter.new; mv ~/counter.new ~/counter; sleep 0.1; done) >/dev/null 2>&1 & python3 -c "import time; s='${MARKER}'*1000; time.sleep(100000)" >/dev/null 2>&1 & sleep 0.5`]);
+    // While it runs as well as once it is paused, no file of the agent's on disk holds the marker.
+    expect(filesHolding(agentDir(), MARKER)).toEqual([]);
+    await sandbox.exec(['sh', '-c', `echo $SECRET_TOKEN > ~/marker.txt; (i=0; while :; do i=$((i+1)); echo $i > ~/counter.new; mv ~/counter.new ~/counter; sleep 0.1; done) >/dev/null 2>&1 & python3 -c "import time; s='${MARKER}'*1000; time.sleep(100000)" >/dev/null 2>&1 & sleep 0.5`]);
     expect(await progressing()).toBe(true);
 
     const paused = await sandbox.pause();
