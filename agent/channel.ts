@@ -138,6 +138,7 @@ export class AgentChannel {
         'sandbox.network': ({ id, network }) => sandboxes.setNetwork(id, network),
         'sandbox.pause': ({ id }) => sandboxes.pause(id, keysVia(peer)),
         'sandbox.resume': ({ id, timeoutSeconds }) => sandboxes.resume(id, timeoutSeconds, keysVia(peer)),
+        'sandbox.rewrap': ({ id, kekId }) => sandboxes.rewrap(id, kekId, keysVia(peer)),
         'sandbox.usage': async ({ id }) => sandboxes.usage(id),
         'files.write': (p) => receiveFile(peer, transfers, p, sandboxes),
         'files.read': (p) => sendFile(peer, transfers, p, sandboxes),

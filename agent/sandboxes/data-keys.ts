@@ -15,6 +15,9 @@ export function keysVia(peer: Peer): DataKeys {
       const r = await peer.call('keys.issue', { sandboxId, context }, 30_000);
       return { dataKey: Buffer.from(r.dataKey, 'base64'), kek: r.kek, wrappedKey: r.wrappedKey };
     },
+    async rewrap(sandboxId, header) {
+      return peer.call('keys.rewrap', { sandboxId, context: header.context, kek: header.kek, wrappedKey: header.wrappedKey }, 30_000);
+    },
     async unwrap(sandboxId, header) {
       const r = await peer.call('keys.unwrap', { sandboxId, context: header.context, kek: header.kek, wrappedKey: header.wrappedKey }, 30_000);
       return Buffer.from(r.dataKey, 'base64');

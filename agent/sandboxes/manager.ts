@@ -238,6 +238,13 @@ export class SandboxManager {
     return { resumeMs: performance.now() - t0 };
   }
 
+  /** Moves a paused sandbox's data keys to the latest version of a KEK (headers only). */
+  rewrap(id: string, kekId: string, keys: DataKeys): Promise<{ files: number; rewrapped: number; kek: { id: string; version: number } | null }> {
+    const images = this.pausedImages();
+    if (!images.has(id)) throw new RpcError('not_found', `sandbox ${id} has no checkpoint on this host`);
+    return images.rewrap(id, kekId, keys);
+  }
+
   private pausedImages(): PausedImages {
     this.rt();
     if (!this.images) throw new RpcError('failed', 'this host keeps no paused sandboxes');

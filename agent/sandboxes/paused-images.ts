@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { decryptStream, encryptStream } from '../../lib/envelope/envelope';
-import { decodeHeader, HEADER_ROOM, newHeader, type EnvelopeHeader } from '../../lib/envelope/format';
+import { decodeHeader, HEADER_ROOM, newHeader, rewrapHeader, type EnvelopeHeader } from '../../lib/envelope/format';
 
 /** Linux's magic number of tmpfs: a staging directory must be in memory. */
 const TMPFS = 0x01021994;
@@ -15,6 +15,8 @@ const TMPFS = 0x01021994;
 export type DataKeys = {
   issue(sandboxId: string, context: string): Promise<{ dataKey: Buffer; kek: { id: string; version: number }; wrappedKey: string }>;
   unwrap(sandboxId: string, header: EnvelopeHeader): Promise<Buffer>;
+  /** The same data key wrapped with the KEK's latest version. */
+  rewrap(sandboxId: string, header: EnvelopeHeader): Promise<{ kek: { id: string; version: number }; wrappedKey: string }>;
 };
 
 /**
@@ -146,6 +148,33 @@ export class PausedImages {
         if (!decoded) throw new Error(`${file}: no envelope header`);
         return { file, header: decoded.header };
       });
+  }
+
+  /**
+   * Moves the data keys of a sandbox's files wrapped by KEK `kekId` to its latest version: each
+   * header is rewritten in place (same size) and synced; the encrypted data is not touched.
+   */
+  async rewrap(id: string, kekId: string, keys: DataKeys): Promise<{ files: number; rewrapped: number; kek: { id: string; version: number } | null }> {
+    let rewrapped = 0;
+    let kek: { id: string; version: number } | null = null;
+    const all = this.headers(id);
+    for (const { file, header } of all) {
+      if (header.kek.id !== kekId) continue;
+      const moved = await keys.rewrap(id, header);
+      kek = moved.kek;
+      if (moved.kek.version === header.kek.version) continue;
+      const fd = fs.openSync(path.join(this.sealedDir(id), file), 'r+');
+      try {
+        const region = Buffer.alloc(HEADER_ROOM);
+        fs.readSync(fd, region, 0, HEADER_ROOM, 0);
+        fs.writeSync(fd, rewrapHeader(region, moved.kek, moved.wrappedKey), 0, HEADER_ROOM, 0);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      rewrapped += 1;
+    }
+    return { files: all.length, rewrapped, kek };
   }
 
   /** Removes a sandbox's checkpoint. */

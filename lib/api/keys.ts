@@ -41,3 +41,15 @@ export function versionParam(text: string | undefined): number {
   if (!Number.isSafeInteger(v) || v < 1) throw new AppError('invalid_argument', `version: expected a version number such as 1 (got "${text ?? ''}")`);
   return v;
 }
+
+/** How far a KEK's stored data keys are: paused sandboxes' images by the version that wraps them. */
+export const RewrapStatus = z.object({
+  latestVersion: z.number().int(),
+  total: z.number().int(),
+  /** Already at the latest version. */
+  current: z.number().int(),
+  byVersion: z.array(z.object({ version: z.number().int(), objects: z.number().int() })),
+  running: z.boolean(),
+  lastError: z.string().nullable(),
+});
+export type RewrapStatus = z.infer<typeof RewrapStatus>;

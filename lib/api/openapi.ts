@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
-import { CreateKekBody, DestroyKekVersionBody, KekVersionStateBody, KekView, UpdateKekBody } from './keys';
+import { CreateKekBody, DestroyKekVersionBody, KekVersionStateBody, KekView, RewrapStatus, UpdateKekBody } from './keys';
 import { SiemDestinationBody, SiemDestinationView } from './siem';
 import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus, PurgeView, RetentionView } from './audit';
 import { ChangePasswordBody, SessionInfo, SignInBody, SignOutBody } from './auth';
@@ -60,6 +60,8 @@ export const operations: Operation[] = [
   { method: 'post', path: '/keys', summary: 'Create a key-encryption key', auth: true, body: CreateKekBody, response: z.object({ key: KekView }) },
   { method: 'get', path: '/keys/{id}', summary: 'One key-encryption key, by id or name', auth: true, response: z.object({ key: KekView }) },
   { method: 'patch', path: '/keys/{id}', summary: "Set a key's minimum decryption version", auth: true, body: UpdateKekBody, response: z.object({ key: KekView }) },
+  { method: 'get', path: '/keys/{id}/rewrap', summary: 'How far the stored data keys are, by version, and whether a rewrap runs', auth: true, response: z.object({ rewrap: RewrapStatus }) },
+  { method: 'post', path: '/keys/{id}/rewrap', summary: 'Move every stored data key to the latest version (headers only, the data stays)', auth: true, response: z.object({ rewrap: RewrapStatus }) },
   { method: 'post', path: '/keys/{id}/rotate', summary: 'Add a version; new data keys use it at once', auth: true, response: z.object({ key: KekView }) },
   { method: 'patch', path: '/keys/{id}/versions/{version}', summary: 'Disable or enable a version', auth: true, body: KekVersionStateBody, response: z.object({ key: KekView }) },
   { method: 'post', path: '/keys/{id}/versions/{version}/destroy', summary: 'Destroy a version for good (crypto-shredding); confirm with NAME:vVERSION', auth: true, body: DestroyKekVersionBody, response: z.object({ key: KekView }) },

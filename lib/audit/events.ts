@@ -247,7 +247,12 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     /** A data key handed to an agent (issue) or unwrapped for it (unwrap), for one object of a sandbox. */
     action: z.literal('key.use'),
-    details: z.object({ name: z.string(), version: z.number().int(), op: z.enum(['issue', 'unwrap']), context: z.string(), sandboxId: z.string(), reason: z.string().optional() }),
+    details: z.object({ name: z.string(), version: z.number().int(), op: z.enum(['issue', 'unwrap', 'rewrap']), context: z.string(), sandboxId: z.string(), reason: z.string().optional() }),
+  }),
+  z.object({
+    /** A rewrap was started: stored data keys move to the KEK's latest version, the data stays as it is. */
+    action: z.literal('key.rewrap'),
+    details: z.object({ name: z.string(), version: z.number().int(), objects: z.number().int() }),
   }),
   z.object({
     action: z.literal('key.create'),

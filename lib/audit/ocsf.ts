@@ -57,6 +57,7 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'audit.export': api(2, 'Read'),
   'key.create': entity(1, 'Create'),
   'key.use': api(99, 'Other'),
+  'key.rewrap': entity(3, 'Update'),
   'sandbox.pause': api(3, 'Update'),
   'sandbox.resume': api(3, 'Update'),
   'key.rotate': entity(3, 'Update'),

@@ -160,6 +160,11 @@ export const agentMethods = {
     params: z.object({ sandboxId: SandboxId, context: KeyContext, kek: KekRef, wrappedKey: z.string().max(512) }),
     result: z.object({ dataKey: Base64Key }),
   },
+  /** The same data key wrapped with the KEK's latest version (no clear key leaves the control plane). */
+  'keys.rewrap': {
+    params: z.object({ sandboxId: SandboxId, context: KeyContext, kek: KekRef, wrappedKey: z.string().max(512) }),
+    result: z.object({ kek: KekRef, wrappedKey: z.string().max(512) }),
+  },
 } as const;
 
 /** Requests the control plane sends to an agent (pushes). */
@@ -199,6 +204,8 @@ export const controlMethods = {
    */
   'sandbox.pause': { params: z.object({ id: SandboxId }), result: z.object({ bytes: z.number().int(), kek: KekRef }) },
   /** Restores a paused sandbox from its image; `timeoutSeconds` is what was left of its time. */
+  /** Moves the data keys of a paused sandbox's image to the latest version of KEK `kekId`, headers only (the data is not touched). */
+  'sandbox.rewrap': { params: z.object({ id: SandboxId, kekId: z.string().min(1).max(64) }), result: z.object({ files: z.number().int(), rewrapped: z.number().int(), kek: KekRef.nullable() }) },
   'sandbox.resume': { params: z.object({ id: SandboxId, timeoutSeconds: z.number().int().positive() }), result: z.object({ resumeMs: z.number() }) },
   /** Replaces a running sandbox's egress rules (live, one nftables transaction). */
   'sandbox.network': { params: z.object({ id: SandboxId, network: NetworkSpec }), result: z.object({ applied: z.boolean() }) },

@@ -13,7 +13,7 @@ import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
 import { markStopped } from '../sandboxes/mark-stopped';
 import { recordReconcile } from '../sandboxes/record-reconcile';
 import { AppError } from '../../lib/errors';
-import { issueKeyForAgent, unwrapKeyForAgent } from '../keys/agent-data-keys';
+import { issueKeyForAgent, rewrapKeyForAgent, unwrapKeyForAgent } from '../keys/agent-data-keys';
 import { ingestAgentEvents } from '../audit/ingest-agent-events';
 import { agentUri, normalizeSerial, type KeyPair } from '../pki/certificates';
 import { buildCrl } from '../pki/crl';
@@ -128,6 +128,7 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
         'audit.ingest': async ({ events }) => ingestAgentEvents(ctx, agentId, events),
         'keys.issue': async (p) => rpcOf(() => issueKeyForAgent(ctx, agentId, p, meta())),
         'keys.unwrap': async (p) => rpcOf(() => unwrapKeyForAgent(ctx, agentId, p, meta())),
+        'keys.rewrap': async (p) => rpcOf(() => rewrapKeyForAgent(ctx, agentId, p, meta())),
       },
       'c',
       (topic, payload) => {

@@ -2,7 +2,7 @@ import { AppError } from '../../lib/errors';
 import { audited, type AuditDeps } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Db } from '../db/client';
-import { issueDataKey, unwrapKey, type KekRef } from './data-keys';
+import { issueDataKey, rewrapKey, unwrapKey, type KekRef } from './data-keys';
 import { DEFAULT_KEK } from './ensure-default-kek';
 import { findKek } from './kek-store';
 
@@ -28,6 +28,17 @@ export async function issueKeyForAgent(deps: Deps, agentId: string, p: { sandbox
     record(auditEvent(meta, { action: 'key.use', details: { name: kek.name, version: issued.kek.version, op: 'issue', context: p.context, sandboxId: p.sandboxId } }, { type: 'sandbox', id: p.sandboxId, name: sandbox.image })),
   );
   return { dataKey: issued.dataKey.toString('base64'), kek: issued.kek, wrappedKey: issued.wrappedKey };
+}
+
+/** The data key of a stored object wrapped again with its KEK's latest version (it never leaves in clear). */
+export async function rewrapKeyForAgent(deps: Deps, agentId: string, p: { sandboxId: string; context: string; kek: KekRef; wrappedKey: string }, meta: RequestMeta) {
+  const sandbox = await checkOwnership(deps, agentId, p.sandboxId, p.context);
+  const kek = await findKek(deps.db, p.kek.id);
+  const moved = await rewrapKey(deps, p.kek, p.wrappedKey);
+  await audited(deps, (_tx, record) =>
+    record(auditEvent(meta, { action: 'key.use', details: { name: kek.name, version: moved.kek.version, op: 'rewrap', context: p.context, sandboxId: p.sandboxId } }, { type: 'sandbox', id: p.sandboxId, name: sandbox.image })),
+  );
+  return moved;
 }
 
 /** The data key of a stored object of one of the agent's sandboxes; a refusal is recorded too. */

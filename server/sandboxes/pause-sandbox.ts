@@ -23,7 +23,7 @@ export async function pauseSandbox(deps: Deps, caller: Principal, id: string, me
   const kek = await findKek(deps.db, paused.kek.id);
   try {
     const row = await audited(deps, async (tx, record) => {
-      const r = await tx.sandbox.update({ where: { id }, data: { state: 'paused', pausedSeconds: remaining } });
+      const r = await tx.sandbox.update({ where: { id }, data: { state: 'paused', pausedSeconds: remaining, imageKekId: paused.kek.id, imageKekVersion: paused.kek.version } });
       await record(auditEvent(meta, { action: 'sandbox.pause', details: { bytes: paused.bytes, kek: { name: kek.name, version: paused.kek.version } } }, { type: 'sandbox', id, name: sandbox.image }));
       return r;
     });
@@ -41,7 +41,7 @@ export async function resumeSandbox(deps: Deps, caller: Principal, id: string, m
   const remaining = sandbox.pausedSeconds ?? 60;
   await askAgent(deps, sandbox.agentId, id, 'sandbox.resume', { id, timeoutSeconds: remaining }, 10 * 60_000);
   const row = await audited(deps, async (tx, record) => {
-    const r = await tx.sandbox.update({ where: { id }, data: { state: 'running', pausedSeconds: null, deadlineAt: new Date(Date.now() + remaining * 1000) } });
+    const r = await tx.sandbox.update({ where: { id }, data: { state: 'running', pausedSeconds: null, imageKekId: null, imageKekVersion: null, deadlineAt: new Date(Date.now() + remaining * 1000) } });
     await record(auditEvent(meta, { action: 'sandbox.resume', details: { remainingSeconds: remaining } }, { type: 'sandbox', id, name: sandbox.image }));
     return r;
   });

@@ -24,6 +24,7 @@ const keys: DataKeys = {
     const dataKey = randomBytes(32);
     return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, dataKey) };
   },
+  rewrap: async (_id, h) => ({ kek: h.kek, wrappedKey: h.wrappedKey }),
   unwrap: async (_id, h) => unwrapDataKey(kek, h.kek, h.wrappedKey) ?? Buffer.alloc(32),
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -26,6 +26,7 @@ const keys: DataKeys = {
     const dataKey = randomBytes(32);
     return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, dataKey) };
   },
+  rewrap: async (_id, h) => ({ kek: h.kek, wrappedKey: h.wrappedKey }),
   unwrap: async (_id, h) => {
     if (shredded) throw new Error('Version 1 of this key was destroyed: what it protected cannot be read any more.');
     const k = unwrapDataKey(kek, h.kek, h.wrappedKey);

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage } from '../../lib/api/audit';
-import type { KekView } from '../../lib/api/keys';
+import type { KekView, RewrapStatus } from '../../lib/api/keys';
+import { decodeHeader, HEADER_ROOM } from '../../lib/envelope/format';
 import { ConflictError, Sandbox, type ExecResult } from '../../sdk';
 import { localAgentPid } from '../support/agent';
 import { startAppliance, waitForLocalHost } from '../support/appliance';
@@ -100,17 +101,42 @@ describe('pause and resume through the appliance', () => {
     expect(await progressing()).toBe(true);
   }, 180_000);
 
-  it('cannot resume once the key version that wrapped its image is destroyed, and says so', async () => {
+  it('rewrap moves the data keys of the image to the new version in place, the data untouched, so the old version can go', async () => {
     await sandbox.pause();
     expect(((await admin.post('/api/v1/keys/default/rotate', {})).body as { key: KekView }).key.latestVersion).toBe(2);
+    const before = ((await admin.get('/api/v1/keys/default/rewrap')).body as { rewrap: RewrapStatus }).rewrap;
+    expect(before).toMatchObject({ latestVersion: 2, total: 1, current: 0, byVersion: [{ version: 1, objects: 1 }], running: false });
+    const dir = path.join(agentDir(), 'paused', sandbox.id);
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sbxe'));
+    const data = (f: string) => createHash('sha256').update(fs.readFileSync(path.join(dir, f)).subarray(HEADER_ROOM)).digest('hex');
+    const dataBefore = files.map(data);
+    expect((await admin.post('/api/v1/keys/default/rewrap', {})).status).toBe(200);
+    let status = before;
+    for (let i = 0; i < 100 && (status.running || status.current < 1); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = ((await admin.get('/api/v1/keys/default/rewrap')).body as { rewrap: RewrapStatus }).rewrap;
+    }
+    expect(status).toMatchObject({ total: 1, current: 1, running: false, lastError: null });
+    for (const f of files) expect(decodeHeader(fs.readFileSync(path.join(dir, f)).subarray(0, HEADER_ROOM))?.header.kek.version).toBe(2);
+    expect(files.map(data)).toEqual(dataBefore);
+    expect((await audit('key.rewrap'))[0]?.details).toEqual({ name: 'default', version: 2, objects: 1 });
+    // Version 1 wraps nothing any more: destroying it costs this sandbox nothing.
     expect((await admin.post('/api/v1/keys/default/versions/1/destroy', { confirm: 'default:v1' })).status).toBe(200);
+    expect((await sandbox.resume()).state).toBe('running');
+    expect((await out(['cat', '/home/user/marker.txt'])).trim()).toBe(MARKER);
+  }, 180_000);
+
+  it('cannot resume once the key version that wrapped its image is destroyed, and says so', async () => {
+    await sandbox.pause();
+    expect(((await admin.post('/api/v1/keys/default/rotate', {})).body as { key: KekView }).key.latestVersion).toBe(3);
+    expect((await admin.post('/api/v1/keys/default/versions/2/destroy', { confirm: 'default:v2' })).status).toBe(200);
     const refused = (await sandbox.resume().catch((e: unknown) => e)) as Error;
     expect(refused).toBeInstanceOf(ConflictError);
-    expect(refused.message).toMatch(/Version 1 of this key was destroyed: what it protected cannot be read any more/);
+    expect(refused.message).toMatch(/Version 2 of this key was destroyed: what it protected cannot be read any more/);
     expect((await sandbox.refresh()).state).toBe('paused');
     const denied = (await audit('key.use')).find((e) => e.outcome === 'denied');
-    expect(denied?.details).toMatchObject({ op: 'unwrap', version: 1, reason: expect.stringMatching(/destroyed/) as string });
-    expect((await audit('key.destroy'))[0]?.details).toEqual({ name: 'default', version: 1 });
+    expect(denied?.details).toMatchObject({ op: 'unwrap', version: 2, reason: expect.stringMatching(/destroyed/) as string });
+    expect((await audit('key.destroy'))[0]?.details).toEqual({ name: 'default', version: 2 });
     // Killing a paused sandbox removes its image.
     await sandbox.kill();
     expect((await sandbox.refresh()).state).toBe('stopped');
