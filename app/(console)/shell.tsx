@@ -15,7 +15,7 @@ const nav: NavItem[] = [
   { href: '/hosts', label: 'Hosts', permission: 'hosts.read' },
   { href: '/sandboxes', label: 'Sandboxes', permission: 'sandboxes.read' },
   { href: '/policies', label: 'Policies', permission: 'policies.read', soon: true },
-  { href: '/keys', label: 'Keys', permission: 'keys.read', soon: true },
+  { href: '/keys', label: 'Keys', permission: 'keys.read' },
   { href: '/audit', label: 'Audit', permission: 'audit.read' },
   { href: '/users', label: 'Users', permission: 'users.read' },
   { href: '/api-keys', label: 'API keys', permission: 'apikeys.read_own' },

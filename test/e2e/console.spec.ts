@@ -156,6 +156,42 @@ test.describe.serial('hosts', () => {
   });
 });
 
+test.describe.serial('keys', () => {
+  test('keys page: the default key, a new key with validation, rotation, and destroying a version with a typed confirmation', async ({ page }) => {
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys', exact: true }).click();
+    const defaultKey = page.getByTestId('key-default');
+    await expect(defaultKey.getByTestId('key-version-1')).toContainText('v1 (latest)');
+    await expect(defaultKey.getByTestId('rewrap-status')).toHaveText('No stored data is wrapped by this key.');
+
+    await page.locator('#kek-name').fill('Team A');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.locator('#kek-name-error')).toContainText('expected 2 to 63 lower-case letters');
+    await page.locator('#kek-name').fill('team-a');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const teamA = page.getByTestId('key-team-a');
+    await expect(teamA.getByTestId('key-version-1')).toContainText('active');
+
+    await teamA.getByRole('button', { name: 'Rotate' }).click();
+    await expect(teamA.getByTestId('key-version-2')).toContainText('v2 (latest)');
+    await teamA.getByTestId('key-version-1').getByRole('button', { name: 'Destroy…' }).click();
+    const confirm = teamA.getByTestId('destroy-confirm');
+    await expect(confirm).toContainText('can never be read again');
+    const destroy = confirm.getByRole('button', { name: 'Destroy v1 for good' });
+    await expect(destroy).toBeDisabled();
+    await confirm.getByLabel('Confirmation').fill('team-a:v2');
+    await expect(destroy).toBeDisabled();
+    await confirm.getByLabel('Confirmation').fill('team-a:v1');
+    await destroy.click();
+    await expect(teamA.getByTestId('key-version-1')).toContainText('destroyed');
+    await expect(teamA.getByTestId('key-version-1').getByRole('button')).toHaveCount(0);
+
+    const admin = await adminClient(cp, ADMIN_PASSWORD);
+    const destroyed = (await admin.get('/api/v1/audit?action=key.destroy')).body as { events: { details: unknown }[] };
+    expect(destroyed.events[0]?.details).toEqual({ name: 'team-a', version: 1 });
+  });
+});
+
 test.describe('sandboxes', () => {
   let host: ControlPlane;
   test.beforeAll(async () => {
