@@ -13,7 +13,7 @@ import { SandboxFiles } from './files';
 export type NetworkOptions = z.input<typeof NetworkSpec>;
 
 /** Options of {@link Sandbox.create}; every limit has a default. */
-export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'hostLabels' | 'env' | 'metadata'>> & {
+export type CreateOptions = Partial<Pick<CreateSandboxBody, 'image' | 'cpus' | 'memoryMiB' | 'pids' | 'diskMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'hostLabels' | 'env' | 'metadata' | 'kek'>> & {
   /** Egress: nothing by default (an empty allowlist). */
   network?: NetworkOptions;
 };

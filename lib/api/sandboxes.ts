@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KekName } from './keys';
 import { ExecOutcome, SandboxId } from '../wire/protocol';
 import { NetworkSpec } from './network';
 
@@ -31,6 +32,8 @@ export const CreateSandboxBody = z.strictObject({
   metadata: z.record(z.string().max(64), z.string().max(256)).default({}),
   /** Its network; by default an allowlist with nothing in it (no egress). `open` needs an admin's consent in Settings. */
   network: NetworkSpec.default({ mode: 'allowlist', allow: [] }),
+  /** The key-encryption key (by name) of its data at rest, say a team's own; by default the appliance's default key. */
+  kek: KekName.optional(),
 });
 export type CreateSandboxBody = z.infer<typeof CreateSandboxBody>;
 
@@ -53,6 +56,8 @@ export const SandboxView = z.object({
   stateReason: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
   network: NetworkSpec,
+  /** The id of the key-encryption key its data at rest is wrapped with (null: the default key). */
+  kekId: z.string().nullable(),
   createdAt: z.string(),
   deadlineAt: z.string(),
   endedAt: z.string().nullable(),

@@ -117,6 +117,8 @@ export const AuditAction = z.discriminatedUnion('action', [
       timeoutSeconds: z.number(),
       envNames: z.array(z.string()),
       network: z.unknown().optional(),
+      /** The key-encryption key of its data at rest. */
+      kek: z.string().optional(),
     }),
   }),
   z.object({ action: z.literal('sandbox.start'), details: z.object({ startMs: z.number() }) }),

@@ -9,8 +9,8 @@ import { findKek } from './kek-store';
 type Deps = AuditDeps & { db: Db; rootKey: Buffer };
 
 /** The sandbox must be this agent's, and the object one of that sandbox's. */
-async function checkOwnership(deps: Deps, agentId: string, sandboxId: string, context: string): Promise<{ image: string }> {
-  const sandbox = await deps.db.sandbox.findUnique({ where: { id: sandboxId }, select: { agentId: true, image: true, state: true } });
+async function checkOwnership(deps: Deps, agentId: string, sandboxId: string, context: string): Promise<{ image: string; kekId: string | null }> {
+  const sandbox = await deps.db.sandbox.findUnique({ where: { id: sandboxId }, select: { agentId: true, image: true, state: true, kekId: true } });
   if (!sandbox || sandbox.agentId !== agentId) throw new AppError('permission_denied', `Sandbox ${sandboxId} does not run on this host.`);
   if (!context.startsWith(`checkpoint:${sandboxId}:`)) throw new AppError('permission_denied', `The object ${context} is not one of sandbox ${sandboxId}.`);
   return sandbox;
@@ -22,7 +22,7 @@ async function checkOwnership(deps: Deps, agentId: string, sandboxId: string, co
  */
 export async function issueKeyForAgent(deps: Deps, agentId: string, p: { sandboxId: string; context: string }, meta: RequestMeta) {
   const sandbox = await checkOwnership(deps, agentId, p.sandboxId, p.context);
-  const kek = await findKek(deps.db, DEFAULT_KEK);
+  const kek = await findKek(deps.db, sandbox.kekId ?? DEFAULT_KEK);
   const issued = await issueDataKey(deps, kek.id);
   await audited(deps, (_tx, record) =>
     record(auditEvent(meta, { action: 'key.use', details: { name: kek.name, version: issued.kek.version, op: 'issue', context: p.context, sandboxId: p.sandboxId } }, { type: 'sandbox', id: p.sandboxId, name: sandbox.image })),

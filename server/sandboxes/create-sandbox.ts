@@ -6,6 +6,8 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
+import { DEFAULT_KEK } from '../keys/ensure-default-kek';
+import { findKek } from '../keys/kek-store';
 import { getSettings } from '../settings/get-settings';
 import { pickHost } from './schedule';
 import { toSandboxView } from './sandbox-view';
@@ -30,6 +32,8 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     throw new AppError('permission_denied', 'network.mode: "open" is not allowed on this appliance (an admin can allow it in Settings); list the domains and networks the sandbox needs instead.', 'network.mode');
   }
   // An empty allowlist needs no enforcement: a host without egress runs it with no interface at all.
+  // Its data at rest is wrapped with the key it names (which must exist), else the default key.
+  const kek = await findKek(deps.db, body.kek ?? DEFAULT_KEK);
   const host = await pickHost(deps, body.hostLabels, { egress: body.network.mode === 'open' || (body.network.mode === 'allowlist' && body.network.allow.length > 0) });
   const id = newSandboxId();
   const now = new Date();
@@ -38,14 +42,14 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     await tx.sandbox.create({
       data: {
         id, agentId: host.id, ownerId: caller.userId, ownerName: caller.username, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB,
-        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), network: JSON.stringify(body.network), state: 'starting',
+        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), network: JSON.stringify(body.network), state: 'starting', kekId: kek.id,
         createdAt: now, deadlineAt: new Date(now.getTime() + body.timeoutSeconds * 1000),
       },
     });
     await record(
       auditEvent(meta, {
         action: 'sandbox.create',
-        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env), network: body.network },
+        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env), network: body.network, kek: kek.name },
       }, target),
     );
   });

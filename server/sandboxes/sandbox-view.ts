@@ -20,6 +20,7 @@ export function toSandboxView(s: Sandbox): SandboxView {
     stateReason: s.stateReason,
     metadata: JSON.parse(s.metadata) as Record<string, string>,
     network: NetworkSpec.parse(JSON.parse(s.network)),
+    kekId: s.kekId,
     createdAt: s.createdAt.toISOString(),
     deadlineAt: s.deadlineAt.toISOString(),
     endedAt: s.endedAt?.toISOString() ?? null,

@@ -143,4 +143,23 @@ describe('pause and resume through the appliance', () => {
     for (let i = 0; i < 20 && fs.existsSync(path.join(agentDir(), 'paused', sandbox.id)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(fs.existsSync(path.join(agentDir(), 'paused', sandbox.id))).toBe(false);
   }, 180_000);
+
+  it('uses the key a sandbox names (a team\'s own), and refuses a key that does not exist', async () => {
+    expect((await admin.post('/api/v1/keys', { name: 'team-b' })).status).toBe(200);
+    await expect(Sandbox.create({ kek: 'no-such-key', ...opts })).rejects.toThrow(/There is no key no-such-key/);
+    const own = await Sandbox.create({ kek: 'team-b', ...opts });
+    try {
+      const teamB = ((await admin.get('/api/v1/keys/team-b')).body as { key: KekView }).key;
+      expect(own.info.kekId).toBe(teamB.id);
+      await own.exec(['sh', '-c', 'echo kept > ~/kept.txt']);
+      await own.pause();
+      expect((await audit('sandbox.pause'))[0]?.details).toMatchObject({ kek: { name: 'team-b', version: 1 } });
+      const dir = path.join(agentDir(), 'paused', own.id);
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.sbxe'))) expect(decodeHeader(fs.readFileSync(path.join(dir, f)).subarray(0, HEADER_ROOM))?.header.kek).toEqual({ id: teamB.id, version: 1 });
+      await own.resume();
+      expect(((await own.exec(['cat', '/home/user/kept.txt'])) as ExecResult).stdout).toBe('kept\n');
+    } finally {
+      await own.kill();
+    }
+  }, 180_000);
 });

@@ -24,13 +24,13 @@ function networkFrom(values: { network?: string; allow?: string[] }): object | u
 /** The flag a schema issue is about (`--allow` for a rule's field, named by its position). */
 function flagOf(path: PropertyKey[]): string {
   if (path[0] === 'network') return path[1] === 'allow' ? `--allow (rule ${Number(path[2]) + 1}${path[3] ? `, ${String(path[3])}` : ''})` : '--network';
-  return { memoryMiB: '--memory', cpus: '--cpus', timeoutSeconds: '--timeout', image: '--image' }[String(path[0])] ?? 'arguments';
+  return { memoryMiB: '--memory', cpus: '--cpus', timeoutSeconds: '--timeout', image: '--image', kek: '--kek' }[String(path[0])] ?? 'arguments';
 }
 
 export const sandboxCreate: Command = {
-  usage: 'sbx sandbox create [--image I] [--memory MiB] [--cpus N] [--timeout 10m] [--network none|allowlist|open] [--allow DOMAIN|CIDR[:PORTS]]... [--json]',
+  usage: 'sbx sandbox create [--image I] [--memory MiB] [--cpus N] [--timeout 10m] [--network none|allowlist|open] [--allow DOMAIN|CIDR[:PORTS]]... [--kek KEY] [--json]',
   async run(args, io) {
-    const { values } = parse(args, { image: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, timeout: { type: 'string' }, ...NETWORK_FLAGS });
+    const { values } = parse(args, { image: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, timeout: { type: 'string' }, kek: { type: 'string' }, ...NETWORK_FLAGS });
     const network = networkFrom(values);
     const body = CreateSandboxBody.safeParse({
       ...(values.image ? { image: values.image } : {}),
@@ -38,6 +38,7 @@ export const sandboxCreate: Command = {
       ...(values.cpus ? { cpus: Number(values.cpus) } : {}),
       ...(values.timeout ? { timeoutSeconds: seconds(values.timeout) } : {}),
       ...(network ? { network } : {}),
+      ...(values.kek ? { kek: values.kek } : {}),
     });
     if (!body.success) {
       const issue = body.error.issues[0];
