@@ -100,6 +100,7 @@ async function main(): Promise<number> {
     // Whatever ended the agent (a stop, a revocation, an expired certificate), its sandboxes end with it.
     await sandboxes.stopAll();
     await runtime?.close();
+    images.close();
     await egress.enforcer?.close();
     return code;
   }

@@ -177,6 +177,15 @@ export class PausedImages {
     return { files: all.length, rewrapped, kek };
   }
 
+  /** Removes the staging root if nothing is staged (the agent stops). */
+  close(): void {
+    try {
+      fs.rmdirSync(this.stagingRoot);
+    } catch {
+      // absent, or in use by another agent of this host
+    }
+  }
+
   /** Removes a sandbox's checkpoint. */
   remove(id: string): void {
     fs.rmSync(this.sealedDir(id), { recursive: true, force: true });

@@ -232,6 +232,17 @@ test.describe('sandboxes', () => {
     await expect(page.getByTestId('command-run').first()).toContainText('42');
     await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
     await expect(page.getByTestId('command-history')).toContainText('python3 -c "print(6*7)"');
+    // Pause and resume from the page: what it held is still there.
+    await page.getByLabel(/^Command/).fill('echo kept > ~/kept.txt');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('command-run').first()).toContainText('exit 0');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect(page.getByTestId('sandbox-detail')).toContainText('paused', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect(page.getByTestId('sandbox-detail')).toContainText('running', { timeout: 30_000 });
+    await page.getByLabel(/^Command/).fill('cat ~/kept.txt');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('command-run').first()).toContainText('kept');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Kill sandbox' }).click();
     await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');

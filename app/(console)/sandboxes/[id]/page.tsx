@@ -58,6 +58,10 @@ export default function SandboxDetailPage() {
     mutationFn: () => api(`/sandboxes/${id}`, { method: 'DELETE' }),
     onSettled: () => qc.invalidateQueries({ queryKey: ['sandbox', id] }),
   });
+  const pauseOrResume = useMutation({
+    mutationFn: (verb: 'pause' | 'resume') => api(`/sandboxes/${id}/${verb}`, { method: 'POST', body: {} }),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['sandbox', id] }),
+  });
   const s = sandbox.data?.sandbox;
   const onRun = (e: FormEvent) => {
     e.preventDefault();
@@ -71,7 +75,17 @@ export default function SandboxDetailPage() {
         actions={
           <>
             <Link className="btn" href="/sandboxes">All sandboxes</Link>
-            {s && (s.state === 'running' || s.state === 'starting') ? (
+            {s?.state === 'running' ? (
+              <button className="btn" disabled={pauseOrResume.isPending} onClick={() => pauseOrResume.mutate('pause')}>
+                {pauseOrResume.isPending ? 'Pausing…' : 'Pause'}
+              </button>
+            ) : null}
+            {s?.state === 'paused' ? (
+              <button className="btn" disabled={pauseOrResume.isPending} onClick={() => pauseOrResume.mutate('resume')}>
+                {pauseOrResume.isPending ? 'Resuming…' : 'Resume'}
+              </button>
+            ) : null}
+            {s && (s.state === 'running' || s.state === 'starting' || s.state === 'paused') ? (
               <button className="btn danger" disabled={kill.isPending} onClick={() => window.confirm(`Kill ${id}? Everything in it is lost.`) && kill.mutate()}>
                 Kill sandbox
               </button>
@@ -80,6 +94,7 @@ export default function SandboxDetailPage() {
         }
       />
       {kill.error ? <Alert kind="error">{(kill.error as Error).message}</Alert> : null}
+      {pauseOrResume.error ? <Alert kind="error">{(pauseOrResume.error as Error).message}</Alert> : null}
       <div className="card">
         {sandbox.error ? (
           <Alert kind="error">{(sandbox.error as ApiError).message}</Alert>
@@ -95,6 +110,7 @@ export default function SandboxDetailPage() {
             <dt>Created</dt><dd><Time iso={s.createdAt} /></dd>
             <dt>Deadline</dt><dd><Time iso={s.deadlineAt} /></dd>
             <dt>Ended</dt><dd><Time iso={s.endedAt} /></dd>
+            <dt>Data at rest</dt><dd className="mono">{s.kekId ? <Link href="/keys">{s.kekId}</Link> : 'default key'}</dd>
             <dt>Network</dt><dd>{s.network.mode}{s.network.allow.length ? ` (${s.network.allow.length} rules)` : ''}</dd>
             <dt>Metadata</dt><dd className="mono">{Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : '—'}</dd>
           </dl>
