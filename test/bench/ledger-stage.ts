@@ -10,7 +10,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import tar from 'tar-stream';
 import pino from 'pino';
 import { DEFAULT_SETTINGS } from '../../lib/api/settings';
 import { BUNDLE_FILES } from '../../lib/ledger/bundle';
@@ -22,6 +21,7 @@ import { parseConfig } from '../../server/config';
 import { openSqlite, rawConnection } from '../../server/db/client';
 import { migrateSqlite } from '../../server/db/migrate';
 import { verifyBundleFile } from '../../sdk/audit';
+import { readBundle } from '../support/bundle-files';
 
 const [stage = '', a = '', b = ''] = process.argv.slice(2);
 const peakMiB = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
@@ -33,22 +33,6 @@ async function ledgerOf(dbFile: string) {
   const db = openSqlite(dbFile);
   const { ledger } = await openLedger(db, fs.readFileSync(keyFile), 'bench/ledger', { checkpointEvery: 10_000, checkpointFile: `${dbFile}.checkpoints`, sinks: [], log });
   return { db, ledger };
-}
-
-/** Every file of a tar, as stored. */
-async function tarFiles(file: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => {
-      files.set(header.name, Buffer.concat(chunks));
-      next();
-    });
-  });
-  await pipeline(fs.createReadStream(file), extract);
-  return files;
 }
 
 async function main(): Promise<void> {
@@ -96,7 +80,7 @@ async function main(): Promise<void> {
     extra = `${v.events} events, ${v.checkpoints} checkpoints verified`;
   } else if (stage === 'least') {
     // Only the work no verifier can skip: inflate the events, hash each line's leaf, hash the tree.
-    const files = await tarFiles(a);
+    const files = await readBundle(a, true);
     const t0 = performance.now();
     let lines = 0;
     let rest = Buffer.alloc(0);

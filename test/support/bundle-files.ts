@@ -4,8 +4,8 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { gzipMember } from '../../lib/ledger/event-members';
 
-/** Reads every file of a bundle (a tar) into memory, in order, gunzipping its .gz members (small test bundles only). */
-export async function readBundle(file: string): Promise<Map<string, Buffer>> {
+/** Reads every file of a bundle (a tar) into memory, in order, gunzipping its .gz members unless `stored` (then as stored, by their names). */
+export async function readBundle(file: string, stored = false): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
@@ -13,7 +13,8 @@ export async function readBundle(file: string): Promise<Map<string, Buffer>> {
     stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       const data = Buffer.concat(chunks);
-      files.set(header.name.replace(/\.gz$/, ''), header.name.endsWith('.gz') ? zlib.gunzipSync(data) : data);
+      if (stored) files.set(header.name, data);
+      else files.set(header.name.replace(/\.gz$/, ''), header.name.endsWith('.gz') ? zlib.gunzipSync(data) : data);
       next();
     });
   });
