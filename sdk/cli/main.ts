@@ -9,6 +9,7 @@ import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
 import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
+import { policyValidate } from './commands/policy';
 import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList, sandboxNetwork, sandboxPause, sandboxResume } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   'sandbox kill': sandboxKill,
   'sandbox network': sandboxNetwork,
   'sandbox pause': sandboxPause,
+  'policy validate': policyValidate,
   'sandbox resume': sandboxResume,
   exec: execCommand,
   'command wait': commandWait,
