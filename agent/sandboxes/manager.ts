@@ -185,6 +185,8 @@ export class SandboxManager {
     const images = this.pausedImages();
     const s = this.live.get(id);
     if (!s) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
+    // What just ended may still be settling (a killed command's exit, a transfer's last bytes): give it a moment.
+    for (let i = 0; i < 50 && s.running > 0; i++) await new Promise((r) => setTimeout(r, 100));
     if (s.running > 0) throw new RpcError('conflict', `sandbox ${id} has ${s.running} command(s) or file transfer(s) running; wait for them or kill them before pausing`);
     const staging = images.stage(id);
     this.stopClocks(id, s);
