@@ -9,13 +9,9 @@ import { RuntimeError, type SandboxRuntime } from '../runtime/types';
 import { SandboxFiles } from './files';
 import { longTimeout, type LongTimer } from './long-timer';
 import { DEFAULT_NETWORK, type NetworkSpec } from '../../lib/api/network';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { SandboxSpec } from '../runtime/types';
 import type { DataKeys, PausedImages } from './paused-images';
-
-/** The sandbox's spec, sealed with its checkpoint image (it holds its environment). */
-const SPEC_FILE = 'sandbox-spec.json';
+import { pauseSandbox, resumeSandbox, type Pausing } from './pause-resume';
 
 /** What the manager needs of the network enforcer (agent/network/enforcer.ts). */
 export type SandboxNetworks = {
@@ -176,68 +172,14 @@ export class SandboxManager {
     this.armIdle(id, live);
   }
 
-  /**
-   * Pauses a sandbox: checkpoints it into memory, encrypts the image (and its spec) to disk with
-   * data keys from the control plane, and frees it. If the image cannot be sealed, the sandbox is
-   * restored from memory at once, so a failed pause loses nothing.
-   */
-  async pause(id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
-    const images = this.pausedImages();
-    const s = this.live.get(id);
-    if (!s) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
-    // What just ended may still be settling (a killed command's exit, a transfer's last bytes): give it a moment.
-    for (let i = 0; i < 50 && s.running > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    if (s.running > 0) throw new RpcError('conflict', `sandbox ${id} has ${s.running} command(s) or file transfer(s) running; wait for them or kill them before pausing`);
-    const staging = images.stage(id);
-    this.stopClocks(id, s);
-    try {
-      fs.writeFileSync(path.join(staging, SPEC_FILE), JSON.stringify({ spec: s.spec, env: s.env, networked: s.networked, idleMs: s.idleMs }), { mode: 0o600 });
-      await this.rt().checkpoint(s.runtimeId, staging);
-    } catch (error) {
-      images.wipe(staging);
-      this.track(id, s, Math.max(1, Math.round(s.deadline.remainingMs() / 1000)));
-      throw new RpcError('failed', `could not pause sandbox ${id}: ${(error as Error).message}`);
-    }
-    try {
-      const sealed = await images.seal(id, staging, keys);
-      if (!sealed.kek) throw new Error('no data key was issued');
-      this.log.info({ sandbox: id, bytes: sealed.bytes }, 'sandbox paused');
-      return { bytes: sealed.bytes, kek: sealed.kek };
-    } catch (error) {
-      await this.rt().restore(s.spec, staging).finally(() => images.wipe(staging));
-      this.track(id, s, Math.max(1, Math.round(s.deadline.remainingMs() / 1000)));
-      throw new RpcError('failed', `could not encrypt the checkpoint of sandbox ${id} (it runs on): ${(error as Error).message}`);
-    }
+  /** Pauses a sandbox into an encrypted image (see pause-resume.ts). */
+  pause(id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
+    return pauseSandbox(this.pausing(), id, keys);
   }
 
-  /** Resumes a paused sandbox from its encrypted image: files and processes as they were. */
-  async resume(id: string, timeoutSeconds: number, keys: DataKeys): Promise<{ resumeMs: number }> {
-    const t0 = performance.now();
-    const images = this.pausedImages();
-    if (this.live.has(id)) throw new RpcError('conflict', `sandbox ${id} is running already`);
-    if (!images.has(id)) throw new RpcError('not_found', `sandbox ${id} has no checkpoint on this host`);
-    let staging: string;
-    try {
-      staging = await images.open(id, keys);
-    } catch (error) {
-      throw new RpcError('conflict', `cannot resume sandbox ${id}: ${(error as Error).message}`);
-    }
-    try {
-      const saved = JSON.parse(fs.readFileSync(path.join(staging, SPEC_FILE), 'utf8')) as Pick<Live, 'spec' | 'env' | 'networked' | 'idleMs'>;
-      fs.rmSync(path.join(staging, SPEC_FILE));
-      if (saved.spec.network && !fs.existsSync(saved.spec.network.netnsPath)) {
-        throw new Error('its network namespace is gone (the agent restarted); a sandbox with a network resumes only on the agent run that paused it');
-      }
-      await this.rt().restore(saved.spec, staging);
-      this.track(id, saved, timeoutSeconds);
-    } catch (error) {
-      throw new RpcError('failed', `could not resume sandbox ${id}: ${(error as Error).message}`);
-    } finally {
-      images.wipe(staging);
-    }
-    images.remove(id);
-    this.log.info({ sandbox: id }, 'sandbox resumed');
-    return { resumeMs: performance.now() - t0 };
+  /** Resumes a paused sandbox from its encrypted image. */
+  resume(id: string, timeoutSeconds: number, keys: DataKeys): Promise<{ resumeMs: number }> {
+    return resumeSandbox(this.pausing(), id, timeoutSeconds, keys);
   }
 
   /** Moves a paused sandbox's data keys to the latest version of a KEK (headers only). */
@@ -245,6 +187,18 @@ export class SandboxManager {
     const images = this.pausedImages();
     if (!images.has(id)) throw new RpcError('not_found', `sandbox ${id} has no checkpoint on this host`);
     return images.rewrap(id, kekId, keys);
+  }
+
+  /** What pausing and resuming need of the manager. */
+  private pausing(): Pausing<Live> {
+    return {
+      runtime: this.rt(),
+      images: this.pausedImages(),
+      log: this.log,
+      get: (id) => this.live.get(id),
+      track: (id, s, timeoutSeconds) => this.track(id, s, timeoutSeconds),
+      stopClocks: (id, s) => this.stopClocks(id, s),
+    };
   }
 
   private pausedImages(): PausedImages {
