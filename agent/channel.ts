@@ -9,6 +9,7 @@ import { SpoolShipper } from './audit/ship-spool';
 import type { AgentConfig } from './config';
 import { capacity, health, kernel, runscVersion } from './host-facts';
 import { certificateRequestPem, newPrivateKeyPem } from './keys';
+import type { PolicyHolder } from './policy/policy-holder';
 import type { SandboxManager } from './sandboxes/manager';
 import { keysVia } from './sandboxes/data-keys';
 import { CONTROL, receiveFile, sendFile } from './sandboxes/transfers';
@@ -59,6 +60,7 @@ export class AgentChannel {
     private readonly runtimeProblem: string | null,
     private readonly egressProblem: string | null,
     private readonly spool: AuditSpool,
+    private readonly policy: PolicyHolder,
     /** What this process removed of an earlier run; told to the control plane once, on first connect. */
     private reconciled: string[] | null = null,
   ) {
@@ -130,12 +132,17 @@ export class AgentChannel {
         'sandbox.create': async (p) => {
           // Fail closed: what a sandbox does must be auditable, so none starts while the spool cannot be written.
           if (!this.spool.writable) throw new RpcError('disk_full', this.spool.problem ?? 'the audit spool cannot be written');
+          this.policy.check(p.policy, { image: p.image, ...p.limits, timeoutSeconds: p.timeoutSeconds, idleTimeoutSeconds: p.idleTimeoutSeconds, network: p.network ?? { mode: 'none', allow: [] } });
           return sandboxes.create(p);
         },
         'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
         'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
-        'sandbox.network': ({ id, network }) => sandboxes.setNetwork(id, network),
+        'sandbox.network': ({ id, network, policy }) => {
+          this.policy.checkNetwork(policy, network);
+          return sandboxes.setNetwork(id, network);
+        },
+        'policy.apply': async (p) => this.policy.accept(p),
         'sandbox.pause': ({ id }) => sandboxes.pause(id, keysVia(peer)),
         'sandbox.resume': ({ id, timeoutSeconds }) => sandboxes.resume(id, timeoutSeconds, keysVia(peer)),
         'sandbox.rewrap': ({ id, kekId }) => sandboxes.rewrap(id, kekId, keysVia(peer)),
@@ -207,6 +214,7 @@ export class AgentChannel {
         health: health(runsc, this.runtimeProblem, this.egressProblem, this.spool.problem),
         sandboxes: this.sandboxes.count,
         certificateNotAfter: new Date(x509.validTo).toISOString(),
+        policy: this.policy.current(),
       });
       // An acknowledged heartbeat is the proof that the control plane accepted us.
       this.attempt = 0;

@@ -9,6 +9,7 @@ import type { KeyPair } from './pki/certificates';
 import type { ExportJobs } from './audit/export-jobs';
 import type { Ledger } from './audit/ledger';
 import type { SiemStreamer } from './audit/siem/siem-streamer';
+import type { PolicyState } from './policies/policy-state';
 
 /** Everything a service may need, made once at start-up by server/main.ts. */
 export type ServerContext = {
@@ -31,6 +32,8 @@ export type ServerContext = {
   agents: AgentChannels;
   /** Commands running now, and ended background commands' output for a while. */
   commands: LiveCommands;
+  /** The policy set in force and the policy signer. */
+  policies: PolicyState;
 };
 
 // Next.js bundles route handlers apart from the process's entry module, so the context is handed

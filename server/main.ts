@@ -28,6 +28,8 @@ import { ensurePki } from './pki/ensure-pki';
 import { ensureDefaultKek } from './keys/ensure-default-kek';
 import { openRootKey, RootKeyError } from './keys/root-key';
 import { LiveCommands } from './sandboxes/live-commands';
+import { PolicyState } from './policies/policy-state';
+import { ensureInitialPolicy } from './policies/ensure-initial-policy';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 
 function startupConfig(): Config {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     pki: { caCertFile: pki.caCertFile, caFingerprint: pki.caFingerprint, ca: pki.ca },
     agents: noChannels,
     commands: new LiveCommands(),
+    policies: new PolicyState(pki.ca),
   };
   setServerContext(ctx);
   // Commands that were running when the control plane stopped can no longer be followed.
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
   );
 
   await ensureDefaultKek(ctx);
+  await ensureInitialPolicy(ctx);
   const admin = await bootstrapAdmin(ctx);
   const bootstrapFile = path.join(config.dataDir, 'bootstrap.json');
   if (admin) {

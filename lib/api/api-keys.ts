@@ -6,6 +6,8 @@ export const MAX_API_KEY_DAYS = 365;
 export const CreateApiKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'expected a name').max(80, 'expected at most 80 characters'),
   role: Role,
+  /** The team whose policies apply to its sandboxes (policies scope teams). */
+  team: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a team name: lower-case letters, digits and dashes').optional(),
   /** Lifetime in days; keys always expire. */
   expiresInDays: z
     .number()
@@ -19,6 +21,7 @@ export const ApiKeyView = z.object({
   id: z.string(),
   name: z.string(),
   role: Role,
+  team: z.string().nullable(),
   owner: z.string(),
   prefix: z.string(),
   createdAt: z.string(),

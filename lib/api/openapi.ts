@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../errors';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys';
+import { ApplyPoliciesBody, CurrentPolicies, PlanPoliciesBody, PolicyPlan, PolicyRollout, PolicyVersionDetail, PolicyVersionView } from './policies';
 import { CreateKekBody, DestroyKekVersionBody, KekVersionStateBody, KekView, RewrapStatus, UpdateKekBody } from './keys';
 import { SiemDestinationBody, SiemDestinationView } from './siem';
 import { AuditPage, AuditQuery, ExportBody, ExportView, InclusionProofView, LedgerSelfCheck, LedgerStatus, PurgeView, RetentionView } from './audit';
@@ -56,6 +57,13 @@ export const operations: Operation[] = [
   { method: 'get', path: '/audit/siem', summary: 'SIEM destinations and how far each got', auth: true, response: z.object({ destinations: z.array(SiemDestinationView) }) },
   { method: 'post', path: '/audit/siem', summary: 'Add a SIEM destination (Splunk HEC, HTTPS OCSF, syslog/TLS CEF)', auth: true, body: SiemDestinationBody, response: z.object({ destination: SiemDestinationView }) },
   { method: 'delete', path: '/audit/siem/{id}', summary: 'Remove a SIEM destination', auth: true },
+  { method: 'get', path: '/policies', summary: 'The policies in force and their version', auth: true, response: CurrentPolicies },
+  { method: 'put', path: '/policies', summary: 'Replace the policy set (a new signed version, rolled out to every host)', auth: true, body: ApplyPoliciesBody, response: z.object({ version: PolicyVersionView, changed: z.boolean() }) },
+  { method: 'post', path: '/policies/plan', summary: 'What applying a policy set would change', auth: true, body: PlanPoliciesBody, response: PolicyPlan },
+  { method: 'get', path: '/policies/rollout', summary: 'Per host: applied, pending or failed, and drift', auth: true, response: PolicyRollout },
+  { method: 'get', path: '/policies/versions', summary: 'Every version of the policy set, newest first', auth: true, response: z.object({ versions: z.array(PolicyVersionView) }) },
+  { method: 'get', path: '/policies/versions/{version}', summary: 'One version with its policies', auth: true, response: PolicyVersionDetail },
+  { method: 'post', path: '/policies/versions/{version}/rollback', summary: 'Roll back: a new version with that version\'s policies', auth: true, response: z.object({ version: PolicyVersionView, changed: z.boolean() }) },
   { method: 'get', path: '/keys', summary: 'Key-encryption keys and their versions (never key material)', auth: true, response: z.object({ keys: z.array(KekView) }) },
   { method: 'post', path: '/keys', summary: 'Create a key-encryption key', auth: true, body: CreateKekBody, response: z.object({ key: KekView }) },
   { method: 'get', path: '/keys/{id}', summary: 'One key-encryption key, by id or name', auth: true, response: z.object({ key: KekView }) },

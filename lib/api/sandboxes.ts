@@ -3,7 +3,9 @@ import { KekName } from './keys';
 import { ExecOutcome, SandboxId } from '../wire/protocol';
 import { NetworkSpec } from './network';
 
-export const DEFAULT_SANDBOX_IMAGE = 'debian-host';
+import { DEFAULT_SANDBOX_IMAGE } from './images';
+
+export { DEFAULT_SANDBOX_IMAGE };
 
 /** The sandbox user's home and working directory; relative file paths are resolved against it. */
 export const SANDBOX_HOME = '/home/user';

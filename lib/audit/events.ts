@@ -11,7 +11,7 @@ export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
 export const AuditTarget = z.object({
-  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem', 'kek']),
+  type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem', 'kek', 'policy']),
   id: z.string().nullable(),
   name: z.string().nullable(),
 });
@@ -59,7 +59,7 @@ export const AuditAction = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('apikey.create'),
-    details: z.object({ name: z.string(), role: Role, expiresAt: z.string().nullable(), owner: z.string() }),
+    details: z.object({ name: z.string(), team: z.string().optional(), role: Role, expiresAt: z.string().nullable(), owner: z.string() }),
   }),
   z.object({
     action: z.literal('apikey.revoke'),
@@ -119,6 +119,8 @@ export const AuditAction = z.discriminatedUnion('action', [
       network: z.unknown().optional(),
       /** The key-encryption key of its data at rest. */
       kek: z.string().optional(),
+      /** The policy it was made under. */
+      policy: z.string().optional(),
     }),
   }),
   z.object({ action: z.literal('sandbox.start'), details: z.object({ startMs: z.number() }) }),
@@ -255,6 +257,21 @@ export const AuditAction = z.discriminatedUnion('action', [
     /** A rewrap was started: stored data keys move to the KEK's latest version, the data stays as it is. */
     action: z.literal('key.rewrap'),
     details: z.object({ name: z.string(), version: z.number().int(), objects: z.number().int() }),
+  }),
+  z.object({
+    /** A new version of the policy set: what changed, field by field, and where the change came from. */
+    action: z.literal('policy.apply'),
+    details: z.object({ version: z.number().int(), hash: z.string(), previousVersion: z.number().int().nullable(), source: z.unknown(), changes: z.unknown() }),
+  }),
+  z.object({
+    /** A host agent acknowledged a policy version: it enforces it from now on. */
+    action: z.literal('policy.enforce'),
+    details: z.object({ version: z.number().int(), hash: z.string() }),
+  }),
+  z.object({
+    /** A host agent refused a policy version (forged or unverifiable signature, not newer than its own). */
+    action: z.literal('policy.refuse'),
+    details: z.object({ version: z.number().int(), hash: z.string(), reason: z.string(), message: z.string() }),
   }),
   z.object({
     action: z.literal('key.create'),

@@ -63,6 +63,9 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'key.rotate': entity(3, 'Update'),
   'key.update': entity(3, 'Update'),
   'key.destroy': entity(4, 'Delete'),
+  'policy.apply': entity(3, 'Update'),
+  'policy.enforce': api(99, 'Other'),
+  'policy.refuse': api(99, 'Other'),
 };
 
 /** The OCSF class an action maps to (4001 for egress decisions). */

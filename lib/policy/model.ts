@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KekName } from '../api/keys';
 import { NetworkMode, EgressRule } from '../api/network';
-import { DEFAULT_SANDBOX_IMAGE } from '../api/sandboxes';
+import { DEFAULT_SANDBOX_IMAGE } from '../api/images';
 
 const label = z.string().min(1).max(63);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NetworkSpec } from '../api/network';
+import { SignedPolicySet } from '../policy/signed-policy';
 
 /**
  * The agent channel's wire protocol: JSON messages over one WebSocket per agent, inside mutual
@@ -36,6 +37,8 @@ export const Heartbeat = z.object({
   health: Health,
   sandboxes: z.number().int().nonnegative(),
   certificateNotAfter: z.iso.datetime(),
+  /** The policy version it enforces (null: none yet). */
+  policy: z.object({ version: z.number().int().positive(), hash: z.string() }).nullable().default(null),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
@@ -118,7 +121,17 @@ export type NetworkDecision = z.infer<typeof NetworkDecision>;
 
 
 /** What a host agent audits on its own (kept in its spool until the control plane holds it). */
-export const AgentAuditEvent = z.discriminatedUnion('type', [z.object({ type: z.literal('egress'), decision: NetworkDecision })]);
+export const AgentAuditEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('egress'), decision: NetworkDecision }),
+  /** A policy version the agent refused (its signature, or not newer than the one it holds). */
+  z.object({
+    type: z.literal('policy_refused'),
+    version: z.number().int(),
+    hash: z.string().max(128),
+    reason: z.string().max(64),
+    message: z.string().max(500),
+  }),
+]);
 export type AgentAuditEvent = z.infer<typeof AgentAuditEvent>;
 
 /** An event of an agent's spool: its per-agent sequence number (from 1, no gaps) and when it was spooled. */
@@ -180,6 +193,8 @@ export const controlMethods = {
       idleTimeoutSeconds: z.number().int().positive().optional(),
       /** Absent: no network (an agent of an earlier version). */
       network: NetworkSpec.optional(),
+      /** The policy it is made under: the agent checks the request against its own signed copy. */
+      policy: z.string().max(63),
     }),
     result: z.object({ startedAt: z.iso.datetime(), startMs: z.number() }),
   },
@@ -208,7 +223,13 @@ export const controlMethods = {
   'sandbox.rewrap': { params: z.object({ id: SandboxId, kekId: z.string().min(1).max(64) }), result: z.object({ files: z.number().int(), rewrapped: z.number().int(), kek: KekRef.nullable() }) },
   'sandbox.resume': { params: z.object({ id: SandboxId, timeoutSeconds: z.number().int().positive() }), result: z.object({ resumeMs: z.number() }) },
   /** Replaces a running sandbox's egress rules (live, one nftables transaction). */
-  'sandbox.network': { params: z.object({ id: SandboxId, network: NetworkSpec }), result: z.object({ applied: z.boolean() }) },
+  'sandbox.network': { params: z.object({ id: SandboxId, network: NetworkSpec, policy: z.string().max(63) }), result: z.object({ applied: z.boolean() }) },
+  /**
+   * A new signed version of the policy set. The agent takes it only when the signature chains to
+   * its CA and the version is newer than its own, keeps it on disk as last-known-good, and answers
+   * with its hash (the acknowledgement); anything else is refused and audited.
+   */
+  'policy.apply': { params: SignedPolicySet, result: z.object({ version: z.number().int(), hash: z.string() }) },
   'sandbox.usage': { params: z.object({ id: SandboxId }), result: SandboxUsage },
   /** Receives the bytes of `transferId` (transfer.* events) into `path`; replaces the file only once all arrived. */
   'files.write': { params: z.object({ id: SandboxId, transferId: z.string().max(64), path: SandboxPath }), result: FileDigest },

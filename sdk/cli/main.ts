@@ -9,7 +9,7 @@ import { hostList } from './commands/host-list';
 import { hostRevoke } from './commands/host-revoke';
 import { hostTokenCreate } from './commands/host-token-create';
 import { filesList, filesMkdir, filesRead, filesRemove, filesWrite } from './commands/files';
-import { policyValidate } from './commands/policy';
+import { policyApply, policyPlan, policyPull, policyValidate } from './commands/policy';
 import { commandKill, commandList, commandWait, execCommand, sandboxCreate, sandboxKill, sandboxList, sandboxNetwork, sandboxPause, sandboxResume } from './commands/sandbox';
 
 const commands: Record<string, Command> = {
@@ -22,6 +22,9 @@ const commands: Record<string, Command> = {
   'sandbox network': sandboxNetwork,
   'sandbox pause': sandboxPause,
   'policy validate': policyValidate,
+  'policy plan': policyPlan,
+  'policy apply': policyApply,
+  'policy pull': policyPull,
   'sandbox resume': sandboxResume,
   exec: execCommand,
   'command wait': commandWait,

@@ -7,6 +7,7 @@ export function toApiKeyView(k: ApiKey & { user: Pick<User, 'username'> }): ApiK
     id: k.id,
     name: k.name,
     role: Role.parse(k.role),
+    team: k.team,
     owner: k.user.username,
     prefix: `sbx_${k.id}`,
     createdAt: k.createdAt.toISOString(),

@@ -26,13 +26,13 @@ export async function createApiKey(
   const expiresAt = new Date(now.getTime() + body.expiresInDays * 86_400_000);
   const key = await audited(deps, async (tx, record) => {
     const created = await tx.apiKey.create({
-      data: { id, name: body.name, role: body.role, userId: caller.userId, secretHash: sha256Hex(secret), createdAt: now, expiresAt },
+      data: { id, name: body.name, team: body.team ?? null, role: body.role, userId: caller.userId, secretHash: sha256Hex(secret), createdAt: now, expiresAt },
       include: { user: { select: { username: true } } },
     });
     await record(
       auditEvent(
         meta,
-        { action: 'apikey.create', details: { name: body.name, role: body.role, expiresAt: expiresAt.toISOString(), owner: caller.username } },
+        { action: 'apikey.create', details: { name: body.name, team: body.team, role: body.role, expiresAt: expiresAt.toISOString(), owner: caller.username } },
         { type: 'api_key', id, name: body.name },
       ),
     );

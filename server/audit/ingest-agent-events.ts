@@ -12,11 +12,12 @@ import type { Ledger } from './ledger';
  * nothing), records any sequence numbers that never arrived as an `agent.audit_gap`, and moves the
  * cursor. Returns the highest sequence now held, which the agent may then forget. An egress
  * decision about a sandbox the agent does not run is not recorded against that sandbox: an agent
- * speaks for its own sandboxes only (its sequence number is consumed all the same).
+ * speaks for its own sandboxes only (its sequence number is consumed all the same). A policy
+ * version the agent refused is recorded as `policy.refuse`.
  */
 export async function ingestAgentEvents(deps: { db: Db; ledger: Ledger }, agentId: string, events: readonly SpooledEvent[]): Promise<{ acked: number }> {
   const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { hostname: true } });
-  const ids = [...new Set(events.map((e) => e.event.decision.sandboxId))];
+  const ids = [...new Set(events.flatMap((e) => (e.event.type === 'egress' ? [e.event.decision.sandboxId] : [])))];
   const mine = new Map((await deps.db.sandbox.findMany({ where: { id: { in: ids }, agentId }, select: { id: true, image: true } })).map((s) => [s.id, s]));
   const meta: RequestMeta = { actor: { type: 'agent', id: agentId, name: agent?.hostname ?? agentId }, sourceIp: null, userAgent: null, requestId: randomUUID() };
   const agentTarget = { type: 'agent' as const, id: agentId, name: meta.actor.name };
@@ -36,6 +37,13 @@ export async function ingestAgentEvents(deps: { db: Db; ledger: Ledger }, agentI
         if (e.seq > last + 1) {
           inputs.push(auditEvent(meta, { action: 'agent.audit_gap', details: { fromSeq: last + 1, toSeq: e.seq - 1 } }, agentTarget, 'failure'));
           missing += e.seq - last - 1;
+        }
+        if (e.event.type === 'policy_refused') {
+          const { type: _type, ...details } = e.event;
+          const target = { type: 'policy' as const, id: String(details.version), name: details.hash.slice(0, 16) };
+          inputs.push({ ...auditEvent(meta, { action: 'policy.refuse', details }, target, 'denied'), at: e.at, origin: { agentId, seq: e.seq } });
+          last = e.seq;
+          continue;
         }
         const { sandboxId, ...details } = e.event.decision;
         const sandbox = mine.get(sandboxId);

@@ -30,5 +30,5 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
     await deps.db.apiKey.update({ where: { id }, data: { lastUsedAt: now } });
   }
-  return { kind: 'api_key', userId: key.userId, username: key.user.username, role, apiKeyId: id, keyName: key.name };
+  return { kind: 'api_key', userId: key.userId, username: key.user.username, role, apiKeyId: id, keyName: key.name, team: key.team };
 }

@@ -14,7 +14,7 @@ export type Principal =
       csrfToken: string;
       expiresAt: Date;
     }
-  | { kind: 'api_key'; userId: string; username: string; role: Role; apiKeyId: string; keyName: string };
+  | { kind: 'api_key'; userId: string; username: string; role: Role; apiKeyId: string; keyName: string; team: string | null };
 
 export function actorOf(p: Principal): AuditActor {
   return p.kind === 'session'

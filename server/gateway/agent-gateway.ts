@@ -9,6 +9,7 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import { recordHeartbeat } from '../hosts/record-heartbeat';
+import { syncHostPolicy } from '../policies/roll-out-policy';
 import { renewAgentCertificate } from '../hosts/renew-agent-certificate';
 import { markStopped } from '../sandboxes/mark-stopped';
 import { recordReconcile } from '../sandboxes/record-reconcile';
@@ -122,6 +123,7 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
       {
         heartbeat: async (hb) => {
           await recordHeartbeat(ctx, agentId, hb);
+          if (hb.policy?.hash !== ctx.policies.current?.hash) void syncHostPolicy(ctx, agentId, { holds: hb.policy?.hash ?? null }).catch((err: unknown) => ctx.log.warn({ err }, 'policy push failed'));
           return { serverTime: new Date().toISOString() };
         },
         renew: async ({ csr }) => renewAgentCertificate(ctx, agentId, csr, meta()),
@@ -186,6 +188,8 @@ export async function startAgentGateway(ctx: ServerContext, serverPair: KeyPair)
         await tx.agent.update({ where: { id: agentId }, data: { connected: true, lastSeenAt: new Date() } });
         await record(auditEvent(meta(), { action: 'agent.connect', details: { serial } }, target));
       });
+      // A host that was away may hold an older version (drift): it gets the one in force at once.
+      void syncHostPolicy(ctx, agentId, { force: true }).catch((err: unknown) => ctx.log.warn({ err }, 'policy push failed'));
     } catch (err) {
       // A channel that cannot be audited is not kept open.
       ctx.log.error({ err }, 'could not audit an agent connection; closing it');

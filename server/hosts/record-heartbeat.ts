@@ -14,6 +14,9 @@ export async function recordHeartbeat(deps: Pick<ServerContext, 'db'>, agentId: 
       capacity: JSON.stringify(hb.capacity),
       health: JSON.stringify(hb.health),
       sandboxes: hb.sandboxes,
+      // What it enforces now (after an offline restart, its last good version).
+      policyVersion: hb.policy?.version ?? null,
+      policyHash: hb.policy?.hash ?? null,
     },
   });
 }

@@ -105,6 +105,20 @@ export function issueServerCertificate(ca: KeyPair, req: ServerCertRequest): Key
   return { certPem, keyPem };
 }
 
+/**
+ * The policy signer's certificate: code signing only, named `commonName`, with a new key. Agents
+ * trust a policy version only when this certificate chains to the CA they pinned at enrolment.
+ */
+export function issueSigningCertificate(ca: KeyPair, commonName: string, days: number): KeyPair {
+  const keyPem = generateRsaKeyPem(2048);
+  const key = pki.privateKeyFromPem(keyPem);
+  const { certPem } = signLeaf(ca, pki.setRsaPublicKey(key.n, key.e), commonName, days * 86_400_000, [
+    { name: 'keyUsage', digitalSignature: true, critical: true },
+    { name: 'extKeyUsage', codeSigning: true },
+  ]);
+  return { certPem, keyPem };
+}
+
 /** The URI that names an agent in its certificate's subjectAltName. */
 export function agentUri(agentId: string): string {
   return `spiffe://sbx.internal/agent/${agentId}`;

@@ -6,13 +6,14 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
-import { DEFAULT_KEK } from '../keys/ensure-default-kek';
+import { policeSandbox } from '../policies/sandbox-policy';
+import { syncHostPolicy } from '../policies/roll-out-policy';
 import { findKek } from '../keys/kek-store';
 import { getSettings } from '../settings/get-settings';
 import { pickHost } from './schedule';
 import { toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
 
 /**
  * Creates a sandbox: picks a host, records the sandbox and its audit event (nothing starts
@@ -31,10 +32,17 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
   if (body.network.mode === 'open' && !settings.egressOpenAllowed) {
     throw new AppError('permission_denied', 'network.mode: "open" is not allowed on this appliance (an admin can allow it in Settings); list the domains and networks the sandbox needs instead.', 'network.mode');
   }
+  // Its policy decides its limits, its idle timeout, its data's key and the hosts that may run it.
+  const policed = policeSandbox(deps.policies, caller, body);
+  const kek = await findKek(deps.db, policed.kek);
   // An empty allowlist needs no enforcement: a host without egress runs it with no interface at all.
-  // Its data at rest is wrapped with the key it names (which must exist), else the default key.
-  const kek = await findKek(deps.db, body.kek ?? DEFAULT_KEK);
-  const host = await pickHost(deps, body.hostLabels, { egress: body.network.mode === 'open' || (body.network.mode === 'allowlist' && body.network.allow.length > 0) });
+  const host = await pickHost(deps, { ...policed.policy.scope.hostLabels, ...body.hostLabels }, {
+    egress: body.network.mode === 'open' || (body.network.mode === 'allowlist' && body.network.allow.length > 0),
+    allowed: policed.hostAllowed,
+    policy: policed.policy.name,
+  });
+  // The host checks the request against its own signed copy: it must hold the version in force.
+  await syncHostPolicy(deps, host.id);
   const id = newSandboxId();
   const now = new Date();
   const target = { type: 'sandbox' as const, id, name: body.image };
@@ -42,14 +50,14 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     await tx.sandbox.create({
       data: {
         id, agentId: host.id, ownerId: caller.userId, ownerName: caller.username, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB,
-        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), network: JSON.stringify(body.network), state: 'starting', kekId: kek.id,
+        pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, metadata: JSON.stringify(body.metadata), network: JSON.stringify(body.network), state: 'starting', kekId: kek.id, policy: policed.policy.name,
         createdAt: now, deadlineAt: new Date(now.getTime() + body.timeoutSeconds * 1000),
       },
     });
     await record(
       auditEvent(meta, {
         action: 'sandbox.create',
-        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env), network: body.network, kek: kek.name },
+        details: { host: host.hostname, image: body.image, cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB, timeoutSeconds: body.timeoutSeconds, envNames: Object.keys(body.env), network: body.network, kek: kek.name, policy: policed.policy.name },
       }, target),
     );
   });
@@ -58,7 +66,7 @@ export async function createSandbox(deps: Deps, caller: Principal, body: CreateS
     const started = await deps.agents.call(
       host.id,
       'sandbox.create',
-      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds, idleTimeoutSeconds: body.idleTimeoutSeconds, network: body.network },
+      { id, image: body.image, limits: { cpus: body.cpus, memoryMiB: body.memoryMiB, pids: body.pids, diskMiB: body.diskMiB }, env: body.env, timeoutSeconds: body.timeoutSeconds, idleTimeoutSeconds: policed.idleTimeoutSeconds, network: body.network, policy: policed.policy.name },
       60_000,
     );
     const row = await audited(deps, async (tx, record) => {

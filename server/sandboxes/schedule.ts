@@ -10,17 +10,18 @@ import type { ServerContext } from '../context';
 export async function pickHost(
   deps: Pick<ServerContext, 'db' | 'agents'>,
   labels: Record<string, string> = {},
-  needs: { egress?: boolean } = {},
+  needs: { egress?: boolean; allowed?: (labels: Record<string, string>) => boolean; policy?: string } = {},
 ): Promise<{ id: string; hostname: string }> {
   const connected = deps.agents.connectedIds();
   if (connected.length === 0) throw new AppError('no_capacity', 'No host is connected: add a host on the Hosts page, or start one.');
   const wanted = Object.entries(labels);
   const agents = (await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } })).filter((a) => {
     const have = JSON.parse(a.labels) as Record<string, string>;
-    return wanted.every(([k, v]) => have[k] === v);
+    return wanted.every(([k, v]) => have[k] === v) && (needs.allowed?.(have) ?? true);
   });
-  if (agents.length === 0 && wanted.length > 0) {
-    throw new AppError('no_capacity', `No connected host has the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  if (agents.length === 0 && (wanted.length > 0 || needs.allowed)) {
+    const labelled = wanted.length > 0 ? ` with the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
+    throw new AppError('no_capacity', `No connected host${labelled} may run sandboxes${needs.policy ? ` of policy "${needs.policy}"` : ''}.`);
   }
   const counts = await deps.db.sandbox.groupBy({ by: ['agentId'], where: { state: { in: ['starting', 'running'] } }, _count: { _all: true } });
   const running = new Map(counts.map((c) => [c.agentId, c._count._all]));

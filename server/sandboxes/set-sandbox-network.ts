@@ -6,10 +6,11 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { getSettings } from '../settings/get-settings';
+import { checkAgainstPolicy } from '../../lib/policy/policy-set';
 import { askAgent, findRunningSandbox } from './running-sandbox';
 import { toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
 
 /**
  * Replaces a running sandbox's network rules. The change, its audit event (before and after) and
@@ -21,6 +22,11 @@ export async function setSandboxNetwork(deps: Deps, caller: Principal, id: strin
   if (network.mode === 'open' && !(await getSettings(deps)).egressOpenAllowed) {
     throw new AppError('permission_denied', 'mode: "open" is not allowed on this appliance (an admin can allow it in Settings).', 'mode');
   }
+  const policy = deps.policies.current?.policies.find((p) => p.name === sandbox.policy);
+  if (!policy) throw new AppError('permission_denied', `Sandbox ${id} was made under policy "${sandbox.policy ?? '(none)'}", which is no longer in force; create a new sandbox.`, 'policy');
+  const problems = checkAgainstPolicy(policy, { image: sandbox.image, cpus: 0, memoryMiB: 0, pids: 0, diskMiB: 0, timeoutSeconds: 0, idleTimeoutSeconds: policy.sandbox.idleTimeoutSeconds, network });
+  const first = problems[0];
+  if (first) throw new AppError('permission_denied', problems.map((p) => `${p.field.replace(/^network\./, '')}: ${p.message}`).join('; '), first.field.replace(/^network\./, ''));
   const before = NetworkSpec.parse(JSON.parse(sandbox.network));
   if (before.mode === 'none' && (network.mode !== 'allowlist' || network.allow.length > 0)) {
     throw new AppError('invalid_argument', `Sandbox ${id} was created without a network (mode none); create a new sandbox to give it one.`, 'mode');
@@ -28,7 +34,7 @@ export async function setSandboxNetwork(deps: Deps, caller: Principal, id: strin
   const row = await audited(deps, async (tx, record) => {
     const r = await tx.sandbox.update({ where: { id }, data: { network: JSON.stringify(network) } });
     await record(auditEvent(meta, { action: 'sandbox.network', details: { before, after: network } }, { type: 'sandbox', id, name: sandbox.image }));
-    await askAgent(deps, sandbox.agentId, id, 'sandbox.network', { id, network }, 10_000);
+    await askAgent(deps, sandbox.agentId, id, 'sandbox.network', { id, network, policy: policy.name }, 10_000);
     return r;
   });
   return toSandboxView(row);

@@ -184,6 +184,7 @@ export function client(cp: Pick<ControlPlane, 'port' | 'ca'> & { host?: string }
     get: (p: string, o?: Parameters<typeof call>[2]) => call('GET', p, o),
     post: (p: string, body?: unknown, o?: Parameters<typeof call>[2]) => call('POST', p, { ...o, body }),
     patch: (p: string, body?: unknown, o?: Parameters<typeof call>[2]) => call('PATCH', p, { ...o, body }),
+    put: (p: string, body?: unknown, o?: Parameters<typeof call>[2]) => call('PUT', p, { ...o, body }),
     del: (p: string, o?: Parameters<typeof call>[2]) => call('DELETE', p, o),
     async signIn(username: string, password: string): Promise<Reply> {
       const r = await call('POST', '/api/v1/auth/sign-in', { body: { username, password } });

@@ -7,7 +7,7 @@ function agent(issuedHoursAgo: number, revoked = false) {
   const notBefore = new Date(now - issuedHoursAgo * hour);
   return {
     id: 'a1', hostname: 'h', labels: '{"zone":"eu"}', enrolledAt: notBefore, revokedAt: revoked ? new Date() : null, connected: true,
-    lastSeenAt: null, agentVersion: null, runscVersion: null, kernel: null, platform: null, capacity: null, health: null, sandboxes: 0,
+    lastSeenAt: null, agentVersion: null, runscVersion: null, kernel: null, platform: null, capacity: null, health: null, sandboxes: 0, policyVersion: null, policyHash: null, policyAt: null, policyError: null,
     certificates: [{ serial: 'ab', agentId: 'a1', issuedAt: notBefore, notBefore, notAfter: new Date(notBefore.getTime() + 24 * hour), revokedAt: null }],
   };
 }
