@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage } from '../../lib/api/audit';
+import type { CreatedApiKey } from '../../lib/api/api-keys';
 import type { KekView, RewrapStatus } from '../../lib/api/keys';
+import type { CurrentPolicies } from '../../lib/api/policies';
 import { decodeHeader, HEADER_ROOM } from '../../lib/envelope/format';
 import { ConflictError, Sandbox, type ExecResult } from '../../sdk';
 import { localAgentPid } from '../support/agent';
@@ -144,10 +146,15 @@ describe('pause and resume through the appliance', () => {
     expect(fs.existsSync(path.join(agentDir(), 'paused', sandbox.id))).toBe(false);
   }, 180_000);
 
-  it('uses the key a sandbox names (a team\'s own), and refuses a key that does not exist', async () => {
+  it('uses the key its policy names (a team\'s own), and refuses another', async () => {
     expect((await admin.post('/api/v1/keys', { name: 'team-b' })).status).toBe(200);
-    await expect(Sandbox.create({ kek: 'no-such-key', ...opts })).rejects.toThrow(/There is no key no-such-key/);
-    const own = await Sandbox.create({ kek: 'team-b', ...opts });
+    // The team's policy names its key; the team's API key makes sandboxes under it.
+    const { policies } = (await admin.get('/api/v1/policies')).body as CurrentPolicies;
+    const teamPolicy = { ...policies[0], name: 'team-b', scope: { hostLabels: {}, teams: ['team-b'], apiKeys: [] }, encryption: { kek: 'team-b' } };
+    expect((await admin.put('/api/v1/policies', { policies: [...policies, teamPolicy], source: { kind: 'console' } })).status).toBe(200);
+    const teamKey = ((await admin.post('/api/v1/api-keys', { name: 'team-b', role: 'developer', team: 'team-b', expiresInDays: 1 })).body as CreatedApiKey).secret;
+    await expect(Sandbox.create({ kek: 'team-b', ...opts })).rejects.toThrow(/kek: policy "default" encrypts its sandboxes with key "default"/);
+    const own = await Sandbox.create({ ...opts, apiKey: teamKey });
     try {
       const teamB = ((await admin.get('/api/v1/keys/team-b')).body as { key: KekView }).key;
       expect(own.info.kekId).toBe(teamB.id);
