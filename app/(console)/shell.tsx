@@ -14,7 +14,7 @@ type NavItem = { href: string; label: string; permission: Permission; soon?: boo
 const nav: NavItem[] = [
   { href: '/hosts', label: 'Hosts', permission: 'hosts.read' },
   { href: '/sandboxes', label: 'Sandboxes', permission: 'sandboxes.read' },
-  { href: '/policies', label: 'Policies', permission: 'policies.read', soon: true },
+  { href: '/policies', label: 'Policies', permission: 'policies.read' },
   { href: '/keys', label: 'Keys', permission: 'keys.read' },
   { href: '/audit', label: 'Audit', permission: 'audit.read' },
   { href: '/users', label: 'Users', permission: 'users.read' },

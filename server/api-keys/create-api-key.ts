@@ -1,6 +1,6 @@
 import type { CreateApiKeyBody, CreatedApiKey } from '../../lib/api/api-keys';
 import { AppError } from '../../lib/errors';
-import { canDelegate } from '../../lib/roles';
+import { can, canDelegate } from '../../lib/roles';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
@@ -19,6 +19,10 @@ export async function createApiKey(
 ): Promise<CreatedApiKey> {
   if (!canDelegate(caller.role, body.role)) {
     throw new AppError('permission_denied', `role: a ${caller.role} cannot create a key with role ${body.role}`, 'role');
+  }
+  // A team picks the policy of the key's sandboxes: choosing one is an admin's decision.
+  if (body.team !== undefined && !can(caller.role, 'policies.write')) {
+    throw new AppError('permission_denied', `team: a ${caller.role} cannot assign a key to a team (its policy decides what the key's sandboxes may do); ask an admin`, 'team');
   }
   const id = randomId(12);
   const secret = randomToken(32);

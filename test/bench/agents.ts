@@ -3,7 +3,9 @@
  * WebSocket channels, each with its own certificate from the appliance's CA) in this process,
  * against one real control plane. Reports handshakes per second (against raw mutual-TLS 1.3
  * handshakes with a plain Node TLS server in the same run), memory per connected agent, and
- * p50/p99 of a push acknowledged by all 500.
+ * p50/p99 of a push acknowledged by all 500, and of a policy save acknowledged by each of the 500 (each
+ * simulated agent verifies the signature chain and hash as the real agent does) against the raw
+ * push in the same run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,8 @@ import forge from 'node-forge';
 import WebSocket from 'ws';
 import { CHANNEL_PATH, agentMethods, controlMethods } from '../../lib/wire/protocol';
 import { RpcPeer } from '../../lib/wire/rpc';
+import type { CurrentPolicies } from '../../lib/api/policies';
+import { verifySignedPolicySet } from '../../lib/policy/signed-policy';
 import { generateRsaKeyPem, issueAgentCertificate, issueServerCertificate, type KeyPair } from '../../server/pki/certificates';
 import { loadOrCreateRootKey } from '../../server/keys/root-key';
 import { unseal } from '../../server/keys/seal';
@@ -21,6 +25,7 @@ import { adminClient, startControlPlane } from '../support/control-plane';
 const N = Number(process.env.BENCH_AGENTS ?? 500);
 const CONCURRENCY = 25;
 const PINGS = 30;
+const SAVES = 20;
 
 const iso = (d: Date) => d.toISOString().replace('Z', '+00:00');
 const fmt = (x: number) => x.toFixed(1);
@@ -63,6 +68,7 @@ async function rawHandshakes(ca: KeyPair, client: { key: string; cert: string },
 async function main() {
   const cp = await startControlPlane({ SBX_LOG_LEVEL: 'error' });
   const sockets: WebSocket[] = [];
+  const acks = new Map<number, number[]>();
   try {
     const admin = await adminClient(cp);
     const pid = Number(/"pid":(\d+)/.exec(cp.output())?.[1] ?? 0) || findPid(cp.port);
@@ -94,7 +100,15 @@ async function main() {
     await pool(agents, CONCURRENCY, (a) =>
       new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(`wss://127.0.0.1:${cp.gatewayPort}${CHANNEL_PATH}`, { ca: ca.certPem, key: keyPem, cert: a.cert, minVersion: 'TLSv1.3' });
-        const peer = new RpcPeer((t) => ws.send(t), agentMethods, controlMethods, { echo: async ({ nonce }) => ({ nonce }) });
+        const peer = new RpcPeer((t) => ws.send(t), agentMethods, controlMethods, {
+          echo: async ({ nonce }) => ({ nonce }),
+          'policy.apply': async (s) => {
+            const v = verifySignedPolicySet(s, ca.certPem);
+            if (!v.ok) throw new Error(v.message);
+            acks.get(s.version)?.push(performance.now());
+            return { version: s.version, hash: s.hash };
+          },
+        });
         ws.on('message', (d) => void peer.receive(d.toString()));
         ws.on('open', () => {
           sockets.push(ws);
@@ -116,10 +130,32 @@ async function main() {
       p99s.push(r.p99Ms);
     }
     const all = quantiles(alls);
+
+    // Policy saves: from the PUT leaving here to each agent's acknowledgement (signature verified).
+    const perAgent: number[] = [];
+    const lastAcks: number[] = [];
+    const { policies } = (await admin.get('/api/v1/policies')).body as CurrentPolicies;
+    for (let i = 0; i < SAVES; i++) {
+      const version = (((await admin.get('/api/v1/policies')).body as CurrentPolicies).version.version) + 1;
+      const times: number[] = [];
+      acks.set(version, times);
+      const next = policies.map((p) => ({ ...p, sandbox: { ...p.sandbox, maxPids: 1000 + i } }));
+      const t = performance.now();
+      const r = await admin.put('/api/v1/policies', { policies: next, source: { kind: 'cli' } });
+      if (r.status !== 200) throw new Error(`policy save: ${r.text}`);
+      const deadline = Date.now() + 30_000;
+      while (times.length < N && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+      if (times.length < N) throw new Error(`only ${times.length} of ${N} agents acknowledged policy version ${version}`);
+      perAgent.push(...times.map((x) => x - t));
+      lastAcks.push(Math.max(...times) - t);
+    }
+    const pol = quantiles(perAgent);
+    const polAll = quantiles(lastAcks);
     console.log(`agents connected: ${N} (mutual TLS 1.3 + WebSocket upgrade + deny-list check + audited connect)`);
     console.log(`handshakes: gateway ${fmt(channelsPerSecond)}/s vs raw Node mutual-TLS 1.3 ${fmt(raw)}/s (ratio ${(channelsPerSecond / raw).toFixed(2)})`);
     console.log(`control plane memory: ${fmt(rssBefore)} MiB before, ${fmt(rssAfter)} MiB with ${N} agents: ${fmt(((rssAfter - rssBefore) * 1024) / N)} KiB per agent`);
     console.log(`push acknowledged by all ${N} (${PINGS} pushes): p50 ${fmt(all.p50)} ms, p99 ${fmt(all.p99)} ms`);
+    console.log(`policy save -> acknowledged (${SAVES} saves x ${N} agents, each verifying the signature): per agent p50 ${fmt(pol.p50)} ms, p99 ${fmt(pol.p99)} ms; by all ${N}: p50 ${fmt(polAll.p50)} ms, p99 ${fmt(polAll.p99)} ms (${(polAll.p50 / Math.max(all.p50, 0.001)).toFixed(1)}x the raw push to all)`);
   } finally {
     for (const ws of sockets) ws.terminate();
     await cp.stop();

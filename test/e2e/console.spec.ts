@@ -276,6 +276,43 @@ test.describe('sandboxes', () => {
     await page.getByRole('button', { name: 'Kill sandbox' }).click();
     await expect(page.getByTestId('sandbox-detail')).toContainText('stopped');
   });
+
+  test('policies page: rollout per host, an edit checked as the CLI checks it with its plan, the diff of a version, and rollback', async ({ page }) => {
+    await page.goto(`${host.url}/login`);
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('admin-password-for-tests');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Policies', exact: true }).click();
+    const hostRow = page.getByTestId('policy-rollout').locator('tbody tr').first();
+    await expect(hostRow).toContainText('applied');
+    await expect(hostRow).toContainText('v1');
+    await expect(page.getByTestId('policy-version')).toContainText('version 1');
+
+    await page.getByRole('button', { name: 'New policy' }).click();
+    const yaml = page.getByLabel('Policy YAML');
+    await yaml.fill('name: data-science\nscope:\n  teams: [data-science]\nsandbox:\n  maxCpus: 99\n');
+    await expect(page.getByTestId('policy-problems')).toHaveText('line 5: sandbox.maxCpus: expected at most 16 CPUs');
+    await expect(page.getByRole('button', { name: 'Save as new version' })).toBeDisabled();
+    await yaml.fill('name: data-science\nscope:\n  teams: [data-science]\nsandbox:\n  maxCpus: 4\n');
+    await expect(page.getByTestId('policy-plan')).toContainText('+ policy data-science');
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await expect(page.getByTestId('policy-version')).toContainText('version 2');
+    await expect(page.getByTestId('policy-data-science')).toContainText('team data-science');
+    await expect(hostRow).toContainText('v2');
+    await expect(hostRow).toContainText('applied');
+
+    const v2 = page.getByTestId('policy-version-2');
+    await expect(v2).toContainText('console');
+    await v2.getByRole('button', { name: '+1 ~0 -0' }).click();
+    await expect(page.getByTestId('policy-diff-2')).toContainText('+ policy data-science');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('policy-version-1').getByRole('button', { name: 'Roll back to v1' }).click();
+    await expect(page.getByTestId('policy-version')).toContainText('version 3');
+    await expect(page.getByTestId('policy-version-3')).toContainText('rollback to v1');
+    await expect(page.getByTestId('policy-data-science')).toHaveCount(0);
+    await expect(hostRow).toContainText('v3');
+  });
 });
 
 test.describe('automatic logoff', () => {

@@ -105,6 +105,8 @@ describe('policy as code', () => {
     const [audit] = await events('policy.apply');
     expect(audit).toMatchObject({ actor: { name: 'admin/policy-admin' }, details: { version: 2, previousVersion: 1, source: { kind: 'git', author: 'Dana Reviewer <dana@example.org>' } } });
     expect((await events('policy.enforce')).some((e) => e.details.version === 2)).toBe(true);
+    // The regulated policy keeps audit events 7 years: longer than Settings' 6, so 7 is in force.
+    expect((await admin.get('/api/v1/audit/retention')).body).toMatchObject({ retentionYears: 7 });
 
     const again = sbx(['policy', 'plan', repo()]);
     expect(again.out.trim()).toBe('No changes: the control plane holds these policies.');
@@ -145,6 +147,9 @@ describe('policy as code', () => {
     const otherKey = await admin.post('/api/v1/sandboxes', { cpus: 1, timeoutSeconds: 60, kek: 'regulated-data' });
     expect(otherKey.body).toMatchObject({ error: { code: 'permission_denied', field: 'kek' } });
     const team = ((await admin.post('/api/v1/api-keys', { name: 'ds', role: 'developer', team: 'data-science', expiresInDays: 1 })).body as CreatedApiKey).secret;
+    // Only an admin puts a key in a team (a team's policy may allow more).
+    const picked = await admin.post('/api/v1/api-keys', { name: 'self-made', role: 'developer', team: 'data-science', expiresInDays: 1 }, { bearer: team });
+    expect(picked.body).toMatchObject({ error: { code: 'permission_denied', field: 'team' } });
     const evil = await admin.post('/api/v1/sandboxes', { timeoutSeconds: 60, network: { mode: 'allowlist', allow: [{ domain: 'evil.example' }] } }, { bearer: team });
     expect(evil.body).toMatchObject({ error: { code: 'permission_denied', field: 'network.allow.0' } });
     expect(JSON.stringify(evil.body)).toContain('data-science');

@@ -73,8 +73,9 @@ function CreateKeyForm({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('developer');
   const [days, setDays] = useState('90');
+  const [team, setTeam] = useState('');
   const create = useMutation({
-    mutationFn: () => api<CreatedApiKey>('/api-keys', { method: 'POST', body: { name, role, expiresInDays: Number(days) } }),
+    mutationFn: () => api<CreatedApiKey>('/api-keys', { method: 'POST', body: { name, role, expiresInDays: Number(days), ...(team.trim() ? { team: team.trim() } : {}) } }),
     onSuccess: () => {
       setName('');
       onDone();
@@ -103,6 +104,9 @@ function CreateKeyForm({ onDone }: { onDone: () => void }) {
           <select id="key-role" value={role} onChange={(e) => setRole(Role.parse(e.target.value))}>
             {Role.options.map((r) => <option key={r} value={r}>{r}</option>)}
           </select>
+        </Field>
+        <Field label="Team" htmlFor="key-team" error={fieldError(err, 'team')} hint="Optional: policies scoped to this team apply">
+          <input id="key-team" value={team} onChange={(e) => setTeam(e.target.value)} placeholder="data-science" />
         </Field>
         <Field label="Expires in (days)" htmlFor="key-days" error={fieldError(err, 'expiresInDays')}>
           <input id="key-days" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />

@@ -8,7 +8,7 @@ import { getSettings } from '../../settings/get-settings';
 import { audited } from '../audited';
 import { auditEvent, type RequestMeta } from '../event';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger'> & Partial<Pick<ServerContext, 'policies'>>;
 
 const target = (id: string) => ({ type: 'system' as const, id, name: 'audit-retention' });
 
@@ -37,13 +37,20 @@ function view(p: AuditPurge): PurgeView {
   };
 }
 
+/** Years kept: the Settings' retention, or longer where a policy in force asks for longer (retentionYears). */
+async function retentionYearsOf(deps: Deps): Promise<{ years: number; legalHold: boolean }> {
+  const settings = await getSettings(deps);
+  const byPolicy = deps.policies?.current?.policies.map((p) => p.audit.retentionYears) ?? [];
+  return { years: Math.max(settings.auditRetentionYears, ...byPolicy), legalHold: settings.auditLegalHold };
+}
+
 /** The retention in force, how many events are past it, and the purges asked for or done. */
 export async function retentionStatus(deps: Deps): Promise<RetentionView> {
-  const settings = await getSettings(deps);
-  const cutoff = cutoffOf(settings.auditRetentionYears);
+  const { years, legalHold } = await retentionYearsOf(deps);
+  const cutoff = cutoffOf(years);
   const expiredEvents = await deps.db.auditEvent.count({ where: expiredWhere(cutoff, deps.ledger.latest()?.size ?? 0) });
   const purges = await deps.db.auditPurge.findMany({ orderBy: { requestedAt: 'desc' }, take: 50 });
-  return { retentionYears: settings.auditRetentionYears, legalHold: settings.auditLegalHold, cutoff, expiredEvents, purges: purges.map(view) };
+  return { retentionYears: years, legalHold, cutoff, expiredEvents, purges: purges.map(view) };
 }
 
 function adminOf(caller: Principal): string {
@@ -54,11 +61,11 @@ function adminOf(caller: Principal): string {
 /** One admin asks to remove the events past retention; nothing is removed until another approves. */
 export async function requestPurge(deps: Deps, caller: Principal, meta: RequestMeta): Promise<PurgeView> {
   const who = adminOf(caller);
-  const settings = await getSettings(deps);
-  if (settings.auditLegalHold) throw new AppError('conflict', 'A legal hold is on: no audit event may be removed until it is lifted in Settings.');
-  const cutoff = cutoffOf(settings.auditRetentionYears);
+  const { years, legalHold } = await retentionYearsOf(deps);
+  if (legalHold) throw new AppError('conflict', 'A legal hold is on: no audit event may be removed until it is lifted in Settings.');
+  const cutoff = cutoffOf(years);
   const events = await deps.db.auditEvent.count({ where: expiredWhere(cutoff, deps.ledger.latest()?.size ?? 0) });
-  if (events === 0) throw new AppError('conflict', `No audit event is past the ${settings.auditRetentionYears}-year retention (nothing before ${cutoff}).`);
+  if (events === 0) throw new AppError('conflict', `No audit event is past the ${years}-year retention (nothing before ${cutoff}).`);
   const id = `purge-${randomUUID().slice(0, 8)}`;
   const row = await audited(deps, async (tx, record) => {
     const created = await tx.auditPurge.create({ data: { id, cutoff, events, requestedBy: who, state: 'pending' } });
