@@ -5,6 +5,8 @@ import { rawConnection, type Db } from '../db/client';
 import { chainEvents, insertAppended } from './append-event';
 import { auditEvent, type RequestMeta } from './event';
 import type { Ledger } from './ledger';
+import { recordingOf } from '../policies/recording';
+import type { PolicyState } from '../policies/policy-state';
 
 /**
  * Takes a batch of an agent's spooled events into the ledger, exactly once: in one transaction
@@ -15,10 +17,10 @@ import type { Ledger } from './ledger';
  * speaks for its own sandboxes only (its sequence number is consumed all the same). A policy
  * version the agent refused is recorded as `policy.refuse`.
  */
-export async function ingestAgentEvents(deps: { db: Db; ledger: Ledger }, agentId: string, events: readonly SpooledEvent[]): Promise<{ acked: number }> {
+export async function ingestAgentEvents(deps: { db: Db; ledger: Ledger; policies?: Pick<PolicyState, 'current'> }, agentId: string, events: readonly SpooledEvent[]): Promise<{ acked: number }> {
   const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { hostname: true } });
   const ids = [...new Set(events.flatMap((e) => (e.event.type === 'egress' ? [e.event.decision.sandboxId] : [])))];
-  const mine = new Map((await deps.db.sandbox.findMany({ where: { id: { in: ids }, agentId }, select: { id: true, image: true } })).map((s) => [s.id, s]));
+  const mine = new Map((await deps.db.sandbox.findMany({ where: { id: { in: ids }, agentId }, select: { id: true, image: true, policy: true } })).map((s) => [s.id, s]));
   const meta: RequestMeta = { actor: { type: 'agent', id: agentId, name: agent?.hostname ?? agentId }, sourceIp: null, userAgent: null, requestId: randomUUID() };
   const agentTarget = { type: 'agent' as const, id: agentId, name: meta.actor.name };
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
@@ -47,7 +49,8 @@ export async function ingestAgentEvents(deps: { db: Db; ledger: Ledger }, agentI
         }
         const { sandboxId, ...details } = e.event.decision;
         const sandbox = mine.get(sandboxId);
-        if (sandbox) {
+        // An allowed decision is left out when the sandbox's policy says so (denials are always recorded).
+        if (sandbox && (details.verdict === 'denied' || !deps.policies || recordingOf(deps.policies, sandbox.policy).egress)) {
           const target = { type: 'sandbox' as const, id: sandboxId, name: sandbox.image };
           const outcome = details.verdict === 'allowed' ? 'success' : 'failure';
           inputs.push({ ...auditEvent(meta, { action: 'sandbox.egress', details }, target, outcome), at: e.at, origin: { agentId, seq: e.seq } });

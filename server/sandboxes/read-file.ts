@@ -5,10 +5,11 @@ import type { RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { recordFileEnd, recordFileStart } from './file-audit';
+import { recordingOf } from '../policies/recording';
 import { appErrorOf, askAgent, findRunningSandbox } from './running-sandbox';
 import { TRANSFER_TIMEOUT_MS } from './write-file';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
 
 /**
  * Opens a file of a sandbox for download. Refusals (no such file, a directory) come before any
@@ -28,7 +29,9 @@ export async function readFile(
   const entry = await askAgent(deps, agentId, id, 'files.stat', { id, path }, 30_000);
   if (entry.type === 'dir') throw new AppError('invalid_argument', `Sandbox ${id}: ${path} is a directory; list it with /files/list.`, 'path');
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
-  await recordFileStart(deps, meta, target, { op: 'read', path });
+  // Its policy may leave reads out of the record (writes and removals are changes: always recorded).
+  const recorded = recordingOf(deps.policies, sandbox.policy).fileAccess;
+  if (recorded) await recordFileStart(deps, meta, target, { op: 'read', path });
 
   const transferId = randomUUID();
   const queue: Buffer[] = [];
@@ -52,7 +55,7 @@ export async function readFile(
   let size = 0;
   const finish = async (sha256: string | null, error?: string) => {
     close();
-    await recordFileEnd(deps, meta, target, sha256 ? { op: 'read', path, size, sha256 } : { op: 'read', path, size, error });
+    if (recorded) await recordFileEnd(deps, meta, target, sha256 ? { op: 'read', path, size, sha256 } : { op: 'read', path, size, error });
   };
   let digest: { size: number; sha256: string } | null = null;
   deps.agents.call(agentId, 'files.read', { id, transferId, path }, TRANSFER_TIMEOUT_MS).then(

@@ -6,12 +6,13 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { commandLine } from './command-line';
+import { recordingOf } from '../policies/recording';
 import { toCommandView } from './command-view';
 import type { LiveCommand } from './live-commands';
 import { markStopped } from './mark-stopped';
 import { appErrorOf, findRunningSandbox } from './running-sandbox';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'commands'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'commands' | 'policies'>;
 
 /**
  * A command without its own timeout ends with its sandbox at the latest; the channel's wait for it is
@@ -37,7 +38,9 @@ export async function startCommand(
   meta: RequestMeta,
 ): Promise<{ live: LiveCommand; command: CommandView }> {
   const sandbox = await findRunningSandbox(deps, caller, id);
-  const command = commandLine(body.cmd);
+  // Its policy may keep command lines (which can hold secrets) out of the record: the fact, exit and time stay.
+  const rec = recordingOf(deps.policies, sandbox.policy);
+  const command = rec.commands ? commandLine(body.cmd) : `[command line not recorded: policy "${rec.policy ?? ''}"]`;
   const commandId = newCommandId();
   const target = { type: 'sandbox' as const, id, name: sandbox.image };
   const row = await audited(deps, async (tx, record) => {

@@ -9,6 +9,7 @@ import type { CurrentPolicies, PolicyRollout, PolicyVersionView } from '../../li
 import { canonicalJson } from '../../lib/canonical-json';
 import { policySetHash } from '../../lib/policy/signed-policy';
 import type { Policy } from '../../lib/policy/model';
+import { Sandbox, type ExecResult } from '../../sdk';
 import { joinToken, runAgent, tempStateDir, waitForHost, type AgentProcess } from '../support/agent';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 import { until as untilRaw } from '../support/until';
@@ -161,45 +162,67 @@ describe('policy as code', () => {
     expect((await admin.del(`/api/v1/sandboxes/${sandbox.id}`)).status).toBe(200);
   });
 
+  it('records what the policy asks: command lines and file reads can be left out, never the fact of a command or a write', async () => {
+    const { policies, version } = await current();
+    const quiet = { ...policies.find((p) => p.name === 'baseline'), name: 'quiet', scope: { hostLabels: {}, teams: [], apiKeys: ['quiet-key'] }, audit: { recordCommands: false, recordFileAccess: false, recordEgress: true, retentionYears: 6 } };
+    expect((await admin.put('/api/v1/policies', { policies: [...policies, quiet], source: { kind: 'console' }, expectedVersion: version.version })).status).toBe(200);
+    const key = ((await admin.post('/api/v1/api-keys', { name: 'quiet-key', role: 'developer', expiresInDays: 1 })).body as CreatedApiKey).secret;
+    const sandbox = await Sandbox.create({ url: `https://localhost:${cp.port}`, apiKey: key, caFile: path.join(work, 'ca.crt'), memoryMiB: 256, timeoutSeconds: 120 });
+    try {
+      expect(((await sandbox.exec(['sh', '-c', 'echo token-4711 > note.txt'])) as ExecResult).exitCode).toBe(0);
+      await sandbox.files.write('written.txt', 'w');
+      expect(await sandbox.files.read('note.txt')).toBe('token-4711\n');
+      const mine = async (action: string) => ((await admin.get(`/api/v1/audit?action=${action}&target=${sandbox.id}&limit=50`)).body as { events: { details: Record<string, unknown> }[] }).events;
+      const execs = await mine('sandbox.exec');
+      expect(execs.map((e) => e.details.phase).sort()).toEqual(['end', 'start']);
+      for (const e of execs) expect(e.details.command).toBe('[command line not recorded: policy "quiet"]');
+      const files = await mine('sandbox.file');
+      expect(files.map((e) => `${String(e.details.op)}:${String(e.details.phase)}`).sort()).toEqual(['write:end', 'write:start']);
+      expect(JSON.stringify(await admin.get('/api/v1/audit?limit=500'))).not.toContain('token-4711');
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
   it('shows drift for a host that was offline during a change and clears it when the host catches up', async () => {
     await agent.stop();
     await until(async () => (await hostState())?.connected === false, 20_000);
     const rolled = await admin.post('/api/v1/policies/versions/1/rollback', {});
     expect(rolled.status).toBe(200);
-    expect((rolled.body as { version: PolicyVersionView }).version).toMatchObject({ version: 3, source: { kind: 'rollback', to: 1 } });
-    expect(await hostState()).toMatchObject({ state: 'pending', version: 2, drift: true, connected: false });
+    expect((rolled.body as { version: PolicyVersionView }).version).toMatchObject({ version: 4, source: { kind: 'rollback', to: 1 } });
+    expect(await hostState()).toMatchObject({ state: 'pending', version: 3, drift: true, connected: false });
     agent = startAgent();
     await until(async () => (await hostState())?.state === 'applied', 30_000);
-    expect(await hostState()).toMatchObject({ version: 3, drift: false });
-    // Back to version 2's policies, as a new version 4.
+    expect(await hostState()).toMatchObject({ version: 4, drift: false });
+    // Back to version 2's policies, as a new version 5.
     expect((await admin.post('/api/v1/policies/versions/2/rollback', {})).status).toBe(200);
-    await until(async () => (await hostState())?.version === 4 && (await hostState())?.state === 'applied', 20_000);
+    await until(async () => (await hostState())?.version === 5 && (await hostState())?.state === 'applied', 20_000);
   });
 
   it('an agent restarted offline enforces its last good version; a forged version and an older one are refused and audited', async () => {
     const good = await current();
-    expect(good.version.version).toBe(4);
+    expect(good.version.version).toBe(5);
     await agent.stop();
     await cp.kill('SIGTERM');
     // While the control plane is away the agent starts from its stored version.
     agent = startAgent();
     await until(() => agent.output().includes('enforcing the last known good policy'), 30_000);
-    expect(agent.output()).toMatch(/"version":4/);
+    expect(agent.output()).toMatch(/"version":5/);
 
     // Someone with write access to the database adds a version that lifts the limits, hashed
-    // correctly but without the control plane's signature (it reuses version 4's).
+    // correctly but without the control plane's signature (it reuses version 5's).
     const db = new Database(path.join(cp.dataDir, 'control-plane.db'));
     const loose: Policy[] = good.policies.map((p) => (p.name === 'baseline' ? { ...p, sandbox: { ...p.sandbox, maxCpus: 4 } } : p));
-    const row = db.prepare('SELECT * FROM PolicyVersion WHERE version = 4').get() as Record<string, unknown>;
-    db.prepare('INSERT INTO PolicyVersion (version, hash, policies, signature, signer, createdAt, actorType, actorId, actorName, source, changes) VALUES (5, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    const row = db.prepare('SELECT * FROM PolicyVersion WHERE version = 5').get() as Record<string, unknown>;
+    db.prepare('INSERT INTO PolicyVersion (version, hash, policies, signature, signer, createdAt, actorType, actorId, actorName, source, changes) VALUES (6, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       policySetHash(loose), canonicalJson(loose), row.signature, row.signer, row.createdAt, row.actorType, row.actorId, row.actorName, row.source, row.changes,
     );
     db.close();
     await cp.launch();
     await until(async () => (await hostState())?.state === 'failed', 30_000);
-    expect((await hostState())?.error).toMatch(/signature of policy version 5 does not hold/);
+    expect((await hostState())?.error).toMatch(/signature of policy version 6 does not hold/);
     await until(async () => (await events('policy.refuse')).length > 0, 30_000);
-    expect((await events('policy.refuse'))[0]).toMatchObject({ outcome: 'denied', actor: { name: 'policy-host' }, details: { version: 5, reason: 'bad_signature' } });
+    expect((await events('policy.refuse'))[0]).toMatchObject({ outcome: 'denied', actor: { name: 'policy-host' }, details: { version: 6, reason: 'bad_signature' } });
     // The control plane believes the forged limits; the host does not.
     const lifted = await admin.post('/api/v1/sandboxes', { cpus: 4, memoryMiB: 256, timeoutSeconds: 60 });
     expect(JSON.stringify(lifted.body)).toMatch(/cpus: expected at most 1 \(policy \\"baseline\\"\)/);
@@ -207,11 +230,11 @@ describe('policy as code', () => {
     // An older version (the newer ones removed from the database) is refused as not newer.
     await cp.kill('SIGTERM');
     const db2 = new Database(path.join(cp.dataDir, 'control-plane.db'));
-    db2.prepare('DELETE FROM PolicyVersion WHERE version >= 4').run();
+    db2.prepare('DELETE FROM PolicyVersion WHERE version >= 5').run();
     db2.close();
     await cp.launch();
     await until(async () => (await events('policy.refuse')).some((e) => e.details.reason === 'not_newer'), 30_000);
-    expect((await events('policy.refuse')).find((e) => e.details.reason === 'not_newer')?.details).toMatchObject({ version: 3 });
-    expect(JSON.parse(fs.readFileSync(path.join(agentDir, 'policy.json'), 'utf8'))).toMatchObject({ version: 4, hash: good.version.hash });
+    expect((await events('policy.refuse')).find((e) => e.details.reason === 'not_newer')?.details).toMatchObject({ version: 4 });
+    expect(JSON.parse(fs.readFileSync(path.join(agentDir, 'policy.json'), 'utf8'))).toMatchObject({ version: 5, hash: good.version.hash });
   });
 });

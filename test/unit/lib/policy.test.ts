@@ -64,7 +64,7 @@ describe('the policy model and its files', () => {
         }
       }
     }
-  });
+  }, 60_000);
 
   it('sbx policy validate prints file:line: field: problem and exits 1, or counts the valid files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-policies-'));
