@@ -261,7 +261,17 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     /** A new version of the policy set: what changed, field by field, and where the change came from. */
     action: z.literal('policy.apply'),
-    details: z.object({ version: z.number().int(), hash: z.string(), previousVersion: z.number().int().nullable(), source: z.unknown(), changes: z.unknown() }),
+    details: z.object({
+      version: z.number().int(),
+      hash: z.string(),
+      previousVersion: z.number().int().nullable(),
+      source: z.unknown(),
+      /** Field by field: path, before, after. */
+      changes: z.unknown(),
+      /** Whole policies that came and went (their every field is the after, or the before). */
+      addedPolicies: z.array(z.unknown()).optional(),
+      removedPolicies: z.array(z.unknown()).optional(),
+    }),
   }),
   z.object({
     /** A host agent acknowledged a policy version: it enforces it from now on. */

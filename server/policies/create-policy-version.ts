@@ -43,7 +43,10 @@ export async function createPolicyVersion(
     const version = (latest?.version ?? 0) + 1;
     const createdAt = new Date();
     const at = createdAt.toISOString();
-    const changes = diffPolicies(latest ? signedOf(latest).policies : [], policies);
+    const before = latest ? signedOf(latest).policies : [];
+    const changes = diffPolicies(before, policies);
+    const addedPolicies = policies.filter((p) => changes.added.includes(p.name));
+    const removedPolicies = before.filter((p) => changes.removed.includes(p.name));
     const row = await audited(deps, async (tx, record) => {
       const created = await tx.policyVersion.create({
         data: {
@@ -51,7 +54,7 @@ export async function createPolicyVersion(
           actorType: meta.actor.type, actorId: meta.actor.id ?? '', actorName: meta.actor.name ?? '', source: JSON.stringify(source), changes: JSON.stringify(changes),
         },
       });
-      await record(auditEvent(meta, { action: 'policy.apply', details: { version, hash, previousVersion: latest?.version ?? null, source, changes } }, { type: 'policy', id: String(version), name: hash.slice(0, 16) }));
+      await record(auditEvent(meta, { action: 'policy.apply', details: { version, hash, previousVersion: latest?.version ?? null, source, changes, addedPolicies, removedPolicies } }, { type: 'policy', id: String(version), name: hash.slice(0, 16) }));
       return created;
     });
     deps.policies.current = signedOf(row);

@@ -15,13 +15,17 @@ export async function pickHost(
   const connected = deps.agents.connectedIds();
   if (connected.length === 0) throw new AppError('no_capacity', 'No host is connected: add a host on the Hosts page, or start one.');
   const wanted = Object.entries(labels);
-  const agents = (await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } })).filter((a) => {
+  const labelled = (await deps.db.agent.findMany({ where: { id: { in: connected }, revokedAt: null } })).filter((a) => {
     const have = JSON.parse(a.labels) as Record<string, string>;
-    return wanted.every(([k, v]) => have[k] === v) && (needs.allowed?.(have) ?? true);
+    return wanted.every(([k, v]) => have[k] === v);
   });
-  if (agents.length === 0 && (wanted.length > 0 || needs.allowed)) {
-    const labelled = wanted.length > 0 ? ` with the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
-    throw new AppError('no_capacity', `No connected host${labelled} may run sandboxes${needs.policy ? ` of policy "${needs.policy}"` : ''}.`);
+  if (labelled.length === 0 && wanted.length > 0) {
+    throw new AppError('no_capacity', `No connected host has the labels ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
+  // Hosts claimed by another policy's labels run that policy's sandboxes only.
+  const agents = labelled.filter((a) => needs.allowed?.(JSON.parse(a.labels) as Record<string, string>) ?? true);
+  if (agents.length === 0 && labelled.length > 0) {
+    throw new AppError('no_capacity', `No connected host${wanted.length > 0 ? ' with these labels' : ''} may run sandboxes of policy "${needs.policy ?? ''}": hosts with other policies' labels are kept for those.`);
   }
   const counts = await deps.db.sandbox.groupBy({ by: ['agentId'], where: { state: { in: ['starting', 'running'] } }, _count: { _all: true } });
   const running = new Map(counts.map((c) => [c.agentId, c._count._all]));

@@ -105,6 +105,9 @@ describe('policy as code', () => {
     expect(v2.changes).toMatchObject({ added: ['baseline', 'data-science', 'regulated-no-network'], removed: ['default'] });
     const [audit] = await events('policy.apply');
     expect(audit).toMatchObject({ actor: { name: 'admin/policy-admin' }, details: { version: 2, previousVersion: 1, source: { kind: 'git', author: 'Dana Reviewer <dana@example.org>' } } });
+    // Before and after in the audit trail itself: whole policies that came and went.
+    expect(audit?.details.removedPolicies).toEqual([expect.objectContaining({ name: 'default', network: { mode: 'open', allow: [] } })]);
+    expect((audit?.details.addedPolicies as { name: string }[]).map((p) => p.name)).toEqual(['baseline', 'data-science', 'regulated-no-network']);
     expect((await events('policy.enforce')).some((e) => e.details.version === 2)).toBe(true);
     // The regulated policy keeps audit events 7 years: longer than Settings' 6, so 7 is in force.
     expect((await admin.get('/api/v1/audit/retention')).body).toMatchObject({ retentionYears: 7 });
@@ -120,10 +123,17 @@ describe('policy as code', () => {
     expect(plan.out).toContain('~ policy baseline\n    sandbox.maxCpus: 1 -> 2');
     expect(plan.out).toContain('Plan: 0 to add, 1 to change, 0 to remove.');
     expect(plan.code).toBe(2);
+    // Applied from a tree with uncommitted changes: the version says so, and its audit event
+    // carries the field's before and after.
+    const dirty = sbx(['policy', 'apply', repo()]);
+    expect(dirty.out).toMatch(/Applied: version 3 .* \(with uncommitted changes\)\./);
+    expect((await current()).version.source).toMatchObject({ kind: 'git', dirty: true });
+    expect((await events('policy.apply'))[0]?.details.changes).toEqual({ added: [], removed: [], changed: [{ name: 'baseline', fields: [{ path: 'sandbox.maxCpus', before: 1, after: 2 }] }] });
     git('checkout', '--', 'baseline.yaml');
+    expect(sbx(['policy', 'apply', repo()]).out).toMatch(/Applied: version 4 .* from commit [0-9a-f]{12}\./);
     const pulled = path.join(work, 'pulled');
     const pull = sbx(['policy', 'pull', pulled]);
-    expect(pull.out).toContain('Wrote 3 policies of version 2');
+    expect(pull.out).toContain('Wrote 3 policies of version 4');
     expect(sbx(['policy', 'validate', pulled]).out.trim()).toBe('3 policies valid');
     expect(sbx(['policy', 'plan', pulled]).code).toBe(0);
   });
@@ -137,7 +147,7 @@ describe('policy as code', () => {
     expect(JSON.stringify(twice.body)).toContain('expected a unique name');
     const stale = await admin.put('/api/v1/policies', { policies: [policies[0]], expectedVersion: 1 });
     expect(stale.status).toBe(409);
-    expect((await current()).version.version).toBe(2);
+    expect((await current()).version.version).toBe(4);
   });
 
   it('holds sandboxes to their policy: limits, key and network, by API key team', async () => {
@@ -189,40 +199,40 @@ describe('policy as code', () => {
     await until(async () => (await hostState())?.connected === false, 20_000);
     const rolled = await admin.post('/api/v1/policies/versions/1/rollback', {});
     expect(rolled.status).toBe(200);
-    expect((rolled.body as { version: PolicyVersionView }).version).toMatchObject({ version: 4, source: { kind: 'rollback', to: 1 } });
-    expect(await hostState()).toMatchObject({ state: 'pending', version: 3, drift: true, connected: false });
+    expect((rolled.body as { version: PolicyVersionView }).version).toMatchObject({ version: 6, source: { kind: 'rollback', to: 1 } });
+    expect(await hostState()).toMatchObject({ state: 'pending', version: 5, drift: true, connected: false });
     agent = startAgent();
     await until(async () => (await hostState())?.state === 'applied', 30_000);
-    expect(await hostState()).toMatchObject({ version: 4, drift: false });
-    // Back to version 2's policies, as a new version 5.
+    expect(await hostState()).toMatchObject({ version: 6, drift: false });
+    // Back to version 2's policies, as a new version 7.
     expect((await admin.post('/api/v1/policies/versions/2/rollback', {})).status).toBe(200);
-    await until(async () => (await hostState())?.version === 5 && (await hostState())?.state === 'applied', 20_000);
+    await until(async () => (await hostState())?.version === 7 && (await hostState())?.state === 'applied', 20_000);
   });
 
   it('an agent restarted offline enforces its last good version; a forged version and an older one are refused and audited', async () => {
     const good = await current();
-    expect(good.version.version).toBe(5);
+    expect(good.version.version).toBe(7);
     await agent.stop();
     await cp.kill('SIGTERM');
     // While the control plane is away the agent starts from its stored version.
     agent = startAgent();
     await until(() => agent.output().includes('enforcing the last known good policy'), 30_000);
-    expect(agent.output()).toMatch(/"version":5/);
+    expect(agent.output()).toMatch(/"version":7/);
 
     // Someone with write access to the database adds a version that lifts the limits, hashed
-    // correctly but without the control plane's signature (it reuses version 5's).
+    // correctly but without the control plane's signature (it reuses version 7's).
     const db = new Database(path.join(cp.dataDir, 'control-plane.db'));
     const loose: Policy[] = good.policies.map((p) => (p.name === 'baseline' ? { ...p, sandbox: { ...p.sandbox, maxCpus: 4 } } : p));
-    const row = db.prepare('SELECT * FROM PolicyVersion WHERE version = 5').get() as Record<string, unknown>;
-    db.prepare('INSERT INTO PolicyVersion (version, hash, policies, signature, signer, createdAt, actorType, actorId, actorName, source, changes) VALUES (6, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    const row = db.prepare('SELECT * FROM PolicyVersion WHERE version = 7').get() as Record<string, unknown>;
+    db.prepare('INSERT INTO PolicyVersion (version, hash, policies, signature, signer, createdAt, actorType, actorId, actorName, source, changes) VALUES (8, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       policySetHash(loose), canonicalJson(loose), row.signature, row.signer, row.createdAt, row.actorType, row.actorId, row.actorName, row.source, row.changes,
     );
     db.close();
     await cp.launch();
     await until(async () => (await hostState())?.state === 'failed', 30_000);
-    expect((await hostState())?.error).toMatch(/signature of policy version 6 does not hold/);
+    expect((await hostState())?.error).toMatch(/signature of policy version 8 does not hold/);
     await until(async () => (await events('policy.refuse')).length > 0, 30_000);
-    expect((await events('policy.refuse'))[0]).toMatchObject({ outcome: 'denied', actor: { name: 'policy-host' }, details: { version: 6, reason: 'bad_signature' } });
+    expect((await events('policy.refuse'))[0]).toMatchObject({ outcome: 'denied', actor: { name: 'policy-host' }, details: { version: 8, reason: 'bad_signature' } });
     // The control plane believes the forged limits; the host does not.
     const lifted = await admin.post('/api/v1/sandboxes', { cpus: 4, memoryMiB: 256, timeoutSeconds: 60 });
     expect(JSON.stringify(lifted.body)).toMatch(/cpus: expected at most 1 \(policy \\"baseline\\"\)/);
@@ -230,11 +240,11 @@ describe('policy as code', () => {
     // An older version (the newer ones removed from the database) is refused as not newer.
     await cp.kill('SIGTERM');
     const db2 = new Database(path.join(cp.dataDir, 'control-plane.db'));
-    db2.prepare('DELETE FROM PolicyVersion WHERE version >= 5').run();
+    db2.prepare('DELETE FROM PolicyVersion WHERE version >= 7').run();
     db2.close();
     await cp.launch();
     await until(async () => (await events('policy.refuse')).some((e) => e.details.reason === 'not_newer'), 30_000);
-    expect((await events('policy.refuse')).find((e) => e.details.reason === 'not_newer')?.details).toMatchObject({ version: 4 });
-    expect(JSON.parse(fs.readFileSync(path.join(agentDir, 'policy.json'), 'utf8'))).toMatchObject({ version: 5, hash: good.version.hash });
+    expect((await events('policy.refuse')).find((e) => e.details.reason === 'not_newer')?.details).toMatchObject({ version: 6 });
+    expect(JSON.parse(fs.readFileSync(path.join(agentDir, 'policy.json'), 'utf8'))).toMatchObject({ version: 7, hash: good.version.hash });
   });
 });
