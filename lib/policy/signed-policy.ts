@@ -32,6 +32,18 @@ export function signedPayload(v: { version: number; hash: string; createdAt: str
   return Buffer.from(`sbx-policy-set/v1\n${v.version}\n${v.hash}\n${v.createdAt}\n`);
 }
 
+// The CA and the signer are the same few certificates for every version: parsed once each.
+const parsed = new Map<string, X509Certificate>();
+function certificate(pem: string): X509Certificate {
+  let c = parsed.get(pem);
+  if (!c) {
+    c = new X509Certificate(pem);
+    if (parsed.size >= 16) parsed.clear();
+    parsed.set(pem, c);
+  }
+  return c;
+}
+
 /** Why a signed policy set is refused. */
 export type PolicyRefusal = 'bad_signer' | 'bad_signature' | 'hash_mismatch' | 'not_newer';
 
@@ -44,8 +56,8 @@ export function verifySignedPolicySet(s: SignedPolicySet, caPem: string, now = n
   let cert: X509Certificate;
   let ca: X509Certificate;
   try {
-    cert = new X509Certificate(s.signer);
-    ca = new X509Certificate(caPem);
+    cert = certificate(s.signer);
+    ca = certificate(caPem);
   } catch {
     return { ok: false, reason: 'bad_signer', message: 'the signer certificate is not readable' };
   }
