@@ -74,6 +74,8 @@ export const HostView = z.object({
   renewalOverdue: z.boolean(),
   /** The agent's audit spool as the ledger holds it: the last sequence received and how many never arrived. */
   auditSpool: z.object({ lastSeq: z.number().int(), missing: z.number().int() }).nullable(),
+  /** The policy version it enforces (null: none yet). */
+  policyVersion: z.number().int().nullable(),
 });
 export type HostView = z.infer<typeof HostView>;
 

@@ -38,6 +38,7 @@ export function toHostView(a: Agent & { certificates: AgentCertificate[] }, conn
       : null,
     renewalOverdue: !a.revokedAt && current !== null && lifeSpent >= RENEWAL_WARNING_AT,
     auditSpool: spool ? { lastSeq: spool.lastSeq, missing: spool.missing } : null,
+    policyVersion: a.policyVersion,
   };
 }
 

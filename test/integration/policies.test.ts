@@ -76,6 +76,7 @@ describe('policy as code', () => {
     expect(c.policies.map((p) => p.name)).toEqual(['default']);
     await until(async () => (await hostState())?.state === 'applied', 20_000);
     expect(await hostState()).toMatchObject({ state: 'applied', version: 1, hash: c.version.hash, drift: false });
+    expect(((await admin.get(`/api/v1/hosts/${agentId}`)).body as { host: { policyVersion: number | null } }).host.policyVersion).toBe(1);
     // The agent keeps it on disk, signed, as its last known good version.
     const held = JSON.parse(fs.readFileSync(path.join(agentDir, 'policy.json'), 'utf8')) as { version: number; signature: string; signer: string };
     expect(held).toMatchObject({ version: 1, hash: c.version.hash });
@@ -147,6 +148,15 @@ describe('policy as code', () => {
     expect(JSON.stringify(twice.body)).toContain('expected a unique name');
     const stale = await admin.put('/api/v1/policies', { policies: [policies[0]], expectedVersion: 1 });
     expect(stale.status).toBe(409);
+    // Policies are for admins and operators to change; auditors read them; developers do neither.
+    const auditor = ((await admin.post('/api/v1/api-keys', { name: 'reader', role: 'auditor', expiresInDays: 1 })).body as CreatedApiKey).secret;
+    const developer = ((await admin.post('/api/v1/api-keys', { name: 'dev', role: 'developer', expiresInDays: 1 })).body as CreatedApiKey).secret;
+    expect((await admin.get('/api/v1/policies/rollout', { bearer: auditor })).status).toBe(200);
+    expect((await admin.put('/api/v1/policies', { policies: [policies[0]] }, { bearer: auditor })).status).toBe(403);
+    expect((await admin.post('/api/v1/policies/versions/1/rollback', {}, { bearer: auditor })).status).toBe(403);
+    expect((await admin.get('/api/v1/policies', { bearer: developer })).status).toBe(403);
+    expect((await admin.put('/api/v1/policies', { policies: [policies[0]] }, { bearer: developer })).status).toBe(403);
+    expect((await admin.post('/api/v1/policies/versions/99/rollback', {})).body).toMatchObject({ error: { code: 'not_found', message: 'No policy version 99 to roll back to.' } });
     expect((await current()).version.version).toBe(4);
   });
 

@@ -44,7 +44,7 @@ export default function HostsPage() {
                   <td><Link href={`/hosts/${h.id}`}><b>{h.hostname}</b></Link><div className="muted mono">{h.id}</div></td>
                   <td><LabelList labels={h.labels} /></td>
                   <td><HostStatus host={h} /><div className="muted">seen <Time iso={h.lastSeenAt} /></div></td>
-                  <td className="mono">agent {h.agentVersion ?? '—'}<div className="muted">{h.runscVersion ?? 'runsc missing'}</div></td>
+                  <td className="mono">agent {h.agentVersion ?? '—'}<div className="muted">{h.runscVersion ?? 'runsc missing'}</div><div className="muted">policy {h.policyVersion === null ? 'none yet' : `v${h.policyVersion}`}</div></td>
                   <td><CertificateCell host={h} /></td>
                   <td>{h.sandboxes}{h.capacity ? <span className="muted"> / {h.capacity.sandboxSlots}</span> : null}</td>
                 </tr>

@@ -11,7 +11,7 @@ export const hostList: Command = {
     if (hosts.length === 0) return io.out('no hosts; add one with: sbx host token create');
     io.out(
       table([
-        ['ID', 'HOSTNAME', 'STATUS', 'LABELS', 'CERT EXPIRES', 'AGENT', 'SANDBOXES'],
+        ['ID', 'HOSTNAME', 'STATUS', 'LABELS', 'CERT EXPIRES', 'AGENT', 'POLICY', 'SANDBOXES'],
         ...hosts.map((h) => [
           h.id,
           h.hostname,
@@ -19,6 +19,7 @@ export const hostList: Command = {
           Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-',
           h.certificate?.notAfter ?? '-',
           h.agentVersion ?? '-',
+          h.policyVersion === null ? '-' : `v${h.policyVersion}`,
           String(h.sandboxes),
         ]),
       ]),
