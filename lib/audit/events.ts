@@ -155,7 +155,8 @@ export const AuditAction = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('sandbox.network'),
-    details: z.object({ before: z.unknown(), after: z.unknown() }),
+    /** `policyVersion`: narrowed by that policy version (not asked for by a user). */
+    details: z.object({ before: z.unknown(), after: z.unknown(), policyVersion: z.number().int().optional() }),
   }),
   z.object({
     /** An egress decision of a host agent (aggregated: `count` alike between firstAt and lastAt). */

@@ -94,6 +94,18 @@ export function ruleAllowedBy(allow: readonly EgressRule[], rule: EgressRule): b
 }
 
 /**
+ * A running sandbox's network under a (new) policy: the rules it still allows, nothing when the
+ * policy is gone or gives no network. Only ever narrows: nothing is added.
+ */
+export function narrowNetwork(policy: Policy | undefined, network: NetworkSpec): NetworkSpec {
+  if (network.mode === 'none') return network;
+  if (!policy || policy.network.mode === 'none') return { mode: 'allowlist', allow: [] };
+  if (policy.network.mode === 'open') return network;
+  if (network.mode === 'open') return { mode: 'allowlist', allow: [] };
+  return { mode: 'allowlist', allow: network.allow.filter((r) => ruleAllowedBy(policy.network.allow, r)) };
+}
+
+/**
  * Everything in `ask` the policy does not allow, each naming the request's field. The control
  * plane refuses such a sandbox before it is made; the host agent checks again against its own
  * signed copy of the policy, so a control plane cannot start what the policy forbids.

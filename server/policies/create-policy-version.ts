@@ -9,6 +9,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { ServerContext } from '../context';
 import type { PolicyVersion } from '../db/generated/client';
 import { latestPolicyRow, signedOf } from './policy-store';
+import { narrowRunningSandboxes } from './narrow-running-sandboxes';
 import { rollOutToAll } from './roll-out-policy';
 
 export type PolicyDeps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
@@ -60,6 +61,10 @@ export async function createPolicyVersion(
     deps.policies.current = signedOf(row);
     return { row, changed: true };
   });
-  if (result.changed) void rollOutToAll(deps).catch((err: unknown) => deps.log.error({ err }, 'policy rollout failed'));
+  if (result.changed) {
+    void rollOutToAll(deps)
+      .then(() => narrowRunningSandboxes(deps))
+      .catch((err: unknown) => deps.log.error({ err }, 'policy rollout failed'));
+  }
   return result;
 }

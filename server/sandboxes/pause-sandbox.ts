@@ -4,11 +4,12 @@ import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
+import { narrowRunningSandboxes } from '../policies/narrow-running-sandboxes';
 import { findKek } from '../keys/kek-store';
 import { askAgent, findRunningSandbox } from './running-sandbox';
 import { findSandbox, toSandboxView } from './sandbox-view';
 
-type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log'>;
+type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
 
 /**
  * Pauses a running sandbox: its agent checkpoints it into an image encrypted with a data key from
@@ -45,5 +46,7 @@ export async function resumeSandbox(deps: Deps, caller: Principal, id: string, m
     await record(auditEvent(meta, { action: 'sandbox.resume', details: { remainingSeconds: remaining } }, { type: 'sandbox', id, name: sandbox.image }));
     return r;
   });
-  return toSandboxView(row);
+  // A policy that changed while it was paused applies to its egress now.
+  if ((await narrowRunningSandboxes(deps)) === 0) return toSandboxView(row);
+  return toSandboxView(await deps.db.sandbox.findUniqueOrThrow({ where: { id } }));
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermissionDeniedError, Sandbox } from '../../sdk';
 import type { AuditPage } from '../../lib/api/audit';
+import type { CurrentPolicies } from '../../lib/api/policies';
 import { waitForLocalHost } from '../support/appliance';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 import { NET, startNetLab, type NetLab } from '../support/netlab';
@@ -123,6 +124,30 @@ describe('egress through the API, SDK and audit trail', () => {
     } finally {
       await open.kill();
       await admin.patch('/api/v1/settings', { egressOpenAllowed: false });
+    }
+  });
+
+  it('a policy change takes away at once the rules a running sandbox may no longer use, and says so in the audit trail', async () => {
+    const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }, { domain: 'other.test', ports: [80] }] } });
+    const before = (await admin.get('/api/v1/policies')).body as CurrentPolicies;
+    try {
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+      const narrower = before.policies.map((p) => ({ ...p, network: { mode: 'allowlist', allow: [{ domain: 'other.test', ports: [80] }] } }));
+      const applied = await admin.put('/api/v1/policies', { policies: narrower, source: { kind: 'console' } });
+      expect(applied.status).toBe(200);
+      const version = (applied.body as { version: { version: number } }).version.version;
+      for (let i = 0; i < 50 && (await sandbox.refresh()).network.allow.length !== 1; i++) await new Promise((r) => setTimeout(r, 200));
+      expect((await sandbox.refresh()).network.allow.map((r) => r.domain)).toEqual(['other.test']);
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe('URLError');
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe(`site=${NET.otherSite} host=other.test`);
+      const change = ((await admin.get(`/api/v1/audit?action=sandbox.network&target=${sandbox.id}`)).body as AuditPage).events[0];
+      expect(change).toMatchObject({ actor: { type: 'system' }, details: { policyVersion: version, after: { mode: 'allowlist', allow: [{ domain: 'other.test' }] } } });
+      // Nothing is ever added back by a policy: widening it leaves the running sandbox as it is.
+      expect((await admin.post(`/api/v1/policies/versions/${before.version.version}/rollback`, {})).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await sandbox.refresh()).network.allow.map((r) => r.domain)).toEqual(['other.test']);
+    } finally {
+      await sandbox.kill();
     }
   });
 });

@@ -2,7 +2,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { diffPolicies, formatDiff } from '../../../lib/policy/diff';
 import { Policy } from '../../../lib/policy/model';
-import { checkAgainstPolicy, policyAllowsHost, PolicySet, resolvePolicy, ruleAllowedBy } from '../../../lib/policy/policy-set';
+import { checkAgainstPolicy, narrowNetwork, policyAllowsHost, PolicySet, resolvePolicy, ruleAllowedBy } from '../../../lib/policy/policy-set';
 import { POLICY_SIGNER_NAME, policySetHash, signedPayload, verifySignedPolicySet, type SignedPolicySet } from '../../../lib/policy/signed-policy';
 import { EgressRule } from '../../../lib/api/network';
 import { createCaCertificate, issueServerCertificate, issueSigningCertificate, type KeyPair } from '../../../server/pki/certificates';
@@ -63,6 +63,16 @@ describe('policy sets', () => {
     expect(ruleAllowedBy(allow, rule({ cidr: '203.0.113.128/25', ports: [8443] }))).toBe(true);
     expect(ruleAllowedBy(allow, rule({ cidr: '203.0.112.0/23' }))).toBe(false);
     expect(ruleAllowedBy(allow, rule({ cidr: '198.51.100.1' }))).toBe(false);
+  });
+
+  it('narrow a running sandbox\'s network to what a new policy allows, never widening it', () => {
+    const wide = { mode: 'allowlist' as const, allow: [rule({ domain: 'a.pypi.org' }), rule({ domain: 'evil.example' })] };
+    expect(narrowNetwork(team, wide)).toEqual({ mode: 'allowlist', allow: [rule({ domain: 'a.pypi.org' })] });
+    expect(narrowNetwork(regulated, wide)).toEqual({ mode: 'allowlist', allow: [] });
+    expect(narrowNetwork(undefined, wide)).toEqual({ mode: 'allowlist', allow: [] });
+    expect(narrowNetwork(team, { mode: 'open', allow: [] })).toEqual({ mode: 'allowlist', allow: [] });
+    expect(narrowNetwork(Policy.parse({ name: 'open', network: { mode: 'open' } }), wide)).toEqual(wide);
+    expect(narrowNetwork(team, { mode: 'none', allow: [] })).toEqual({ mode: 'none', allow: [] });
   });
 
   it('diff field by field and print a plan', () => {
