@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { NetworkSpec } from '../../lib/api/network';
-import { checkAgainstPolicy, policyAllowsHost, type PolicyViolation, type SandboxAsk } from '../../lib/policy/policy-set';
+import { checkAgainstPolicy, networkViolations, policyAllowsHost, type PolicyViolation, type SandboxAsk } from '../../lib/policy/policy-set';
 import { SignedPolicySet, verifySignedPolicySet } from '../../lib/policy/signed-policy';
 import type { AgentAuditEvent } from '../../lib/wire/protocol';
 import { RpcError } from '../../lib/wire/rpc';
@@ -76,7 +76,7 @@ export class PolicyHolder {
     if (network.mode !== 'open' && network.allow.length === 0) return;
     const policy = this.held?.policies.find((p) => p.name === name);
     if (!policy) throw new RpcError('policy_denied', `this host holds no policy named "${name}"`);
-    const problems = checkAgainstPolicy(policy, { image: policy.sandbox.images[0] ?? '', cpus: 0, memoryMiB: 0, pids: 0, diskMiB: 0, timeoutSeconds: 0, idleTimeoutSeconds: policy.sandbox.idleTimeoutSeconds, network });
+    const problems = networkViolations(policy, network);
     if (problems.length > 0) throw new RpcError('policy_denied', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
   }
 

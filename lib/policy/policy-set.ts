@@ -123,12 +123,20 @@ export function checkAgainstPolicy(policy: Policy, ask: SandboxAsk): PolicyViola
   if (s.idleTimeoutSeconds !== undefined && (ask.idleTimeoutSeconds === undefined || ask.idleTimeoutSeconds > s.idleTimeoutSeconds)) {
     v.push({ field: 'idleTimeoutSeconds', message: `expected at most ${s.idleTimeoutSeconds} (${at})` });
   }
+  v.push(...networkViolations(policy, ask.network));
+  return v;
+}
+
+/** What of a sandbox network the policy does not allow (fields under `network.`). */
+export function networkViolations(policy: Policy, network: NetworkSpec): PolicyViolation[] {
+  const v: PolicyViolation[] = [];
+  const at = `policy "${policy.name}"`;
   const net = policy.network;
-  if (net.mode === 'none' && (ask.network.mode !== 'none' && !(ask.network.mode === 'allowlist' && ask.network.allow.length === 0))) {
+  if (net.mode === 'none' && network.mode !== 'none' && !(network.mode === 'allowlist' && network.allow.length === 0)) {
     v.push({ field: 'network.mode', message: `expected "none": ${at} gives its sandboxes no network` });
   } else if (net.mode === 'allowlist') {
-    if (ask.network.mode === 'open') v.push({ field: 'network.mode', message: `expected "allowlist" or "none": ${at} allows only its listed destinations` });
-    ask.network.allow.forEach((r, i) => {
+    if (network.mode === 'open') v.push({ field: 'network.mode', message: `expected "allowlist" or "none": ${at} allows only its listed destinations` });
+    network.allow.forEach((r, i) => {
       if (!ruleAllowedBy(net.allow, r)) v.push({ field: `network.allow.${i}`, message: `expected a destination ${at} allows; ${r.domain ?? r.cidr} port ${r.ports.join(',')} is not in its allowlist` });
     });
   }

@@ -6,7 +6,7 @@ import { auditEvent, type RequestMeta } from '../audit/event';
 import type { Principal } from '../auth/principal';
 import type { ServerContext } from '../context';
 import { getSettings } from '../settings/get-settings';
-import { checkAgainstPolicy } from '../../lib/policy/policy-set';
+import { networkViolations } from '../../lib/policy/policy-set';
 import { askAgent, findRunningSandbox } from './running-sandbox';
 import { toSandboxView } from './sandbox-view';
 
@@ -24,7 +24,7 @@ export async function setSandboxNetwork(deps: Deps, caller: Principal, id: strin
   }
   const policy = deps.policies.current?.policies.find((p) => p.name === sandbox.policy);
   if (!policy) throw new AppError('permission_denied', `Sandbox ${id} was made under policy "${sandbox.policy ?? '(none)'}", which is no longer in force; create a new sandbox.`, 'policy');
-  const problems = checkAgainstPolicy(policy, { image: sandbox.image, cpus: 0, memoryMiB: 0, pids: 0, diskMiB: 0, timeoutSeconds: 0, idleTimeoutSeconds: policy.sandbox.idleTimeoutSeconds, network });
+  const problems = networkViolations(policy, network);
   const first = problems[0];
   if (first) throw new AppError('permission_denied', problems.map((p) => `${p.field.replace(/^network\./, '')}: ${p.message}`).join('; '), first.field.replace(/^network\./, ''));
   const before = NetworkSpec.parse(JSON.parse(sandbox.network));
