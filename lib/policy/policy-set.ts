@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { parseCidr, type EgressRule, type NetworkSpec } from '../api/network';
 import { Policy } from './model';
 
+/** Policies in the set's order (by name), as sets are hashed and shown. */
+export function sortPolicies<P extends { name: string }>(ps: readonly P[]): P[] {
+  return [...ps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
  * The appliance's policies as one set: what `sbx policy apply DIR` sends and what every version
  * holds. Names are unique; the set is kept sorted by name so equal sets hash and diff alike.
@@ -17,7 +22,7 @@ export const PolicySet = z
       seen.add(p.name);
     });
   })
-  .transform((ps) => [...ps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+  .transform((ps) => sortPolicies(ps));
 export type PolicySet = z.infer<typeof PolicySet>;
 
 /** Who asks for a sandbox, as a policy's scope sees it. */

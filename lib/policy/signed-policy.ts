@@ -2,7 +2,7 @@ import { createHash, verify, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
 import { Policy } from './model';
-import type { PolicySet } from './policy-set';
+import { sortPolicies, type PolicySet } from './policy-set';
 
 /** The common name of the control plane's policy-signing certificate (issued by the appliance CA). */
 export const POLICY_SIGNER_NAME = 'sbx-policy-signer';
@@ -69,7 +69,6 @@ export function verifySignedPolicySet(s: SignedPolicySet, caPem: string, now = n
   }
   const good = verify('sha256', signedPayload(s), cert.publicKey, Buffer.from(s.signature, 'base64'));
   if (!good) return { ok: false, reason: 'bad_signature', message: `the signature of policy version ${s.version} does not hold` };
-  const sorted = [...s.policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (policySetHash(sorted) !== s.hash) return { ok: false, reason: 'hash_mismatch', message: `the policies of version ${s.version} do not hash to ${s.hash}` };
+  if (policySetHash(sortPolicies(s.policies)) !== s.hash) return { ok: false, reason: 'hash_mismatch', message: `the policies of version ${s.version} do not hash to ${s.hash}` };
   return { ok: true };
 }

@@ -11,13 +11,13 @@ import type { PolicyDeps } from './create-policy-version';
  * Applies a new policy version to running sandboxes' egress at once: rules it no longer allows are
  * taken away (live, one nftables transaction on the host), each change recorded as a
  * `sandbox.network` event naming the version. Nothing is ever added. Limits of running sandboxes
- * stay as they started.
+ * stay as they started. `only` names one sandbox (a resumed one).
  */
-export async function narrowRunningSandboxes(deps: PolicyDeps): Promise<number> {
+export async function narrowRunningSandboxes(deps: PolicyDeps, only?: string): Promise<number> {
   const current = deps.policies.current;
   if (!current) return 0;
   let narrowed = 0;
-  for (const s of await deps.db.sandbox.findMany({ where: { state: 'running' } })) {
+  for (const s of await deps.db.sandbox.findMany({ where: { state: 'running', ...(only ? { id: only } : {}) } })) {
     const before = NetworkSpec.parse(JSON.parse(s.network));
     const policy = current.policies.find((p) => p.name === s.policy);
     const after = narrowNetwork(policy, before);

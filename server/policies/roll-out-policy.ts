@@ -5,7 +5,7 @@ import { auditEvent } from '../audit/event';
 import type { ServerContext } from '../context';
 
 type Deps = Pick<ServerContext, 'db' | 'ledger' | 'agents' | 'log' | 'policies'>;
-type Outcome = { agentId: string; ok: true; version: number; hash: string } | { agentId: string; ok: false; error: string };
+type Outcome = { agentId: string; ok: true; version: number; hash: string } | { agentId: string; ok: false; hash: string; error: string };
 
 /** How long an agent has to verify, store and acknowledge a version. */
 const ACK_TIMEOUT_MS = 15_000;
@@ -13,10 +13,10 @@ const ACK_TIMEOUT_MS = 15_000;
 async function push(deps: Deps, agentId: string, signed: SignedPolicySet): Promise<Outcome> {
   try {
     const r = await deps.agents.call(agentId, 'policy.apply', signed, ACK_TIMEOUT_MS);
-    if (r.hash !== signed.hash || r.version !== signed.version) return { agentId, ok: false, error: `acknowledged version ${r.version} (${r.hash.slice(0, 12)}) instead of ${signed.version}` };
+    if (r.hash !== signed.hash || r.version !== signed.version) return { agentId, ok: false, hash: signed.hash, error: `acknowledged version ${r.version} (${r.hash.slice(0, 12)}) instead of ${signed.version}` };
     return { agentId, ok: true, version: r.version, hash: r.hash };
   } catch (error) {
-    return { agentId, ok: false, error: (error as Error).message.slice(0, 500) };
+    return { agentId, ok: false, hash: signed.hash, error: (error as Error).message.slice(0, 500) };
   }
 }
 
@@ -38,11 +38,12 @@ async function recordOutcomes(deps: Deps, outcomes: Outcome[]): Promise<void> {
     });
   }
   for (const o of outcomes) {
-    if (o.ok) deps.policies.refused.delete(o.agentId);
-  }
-  for (const f of outcomes) {
-    if (!f.ok) deps.policies.refused.set(f.agentId, deps.policies.current?.hash ?? '');
-    if (!f.ok) await deps.db.agent.update({ where: { id: f.agentId }, data: { policyError: f.error } }).catch(() => undefined);
+    if (o.ok) {
+      deps.policies.refused.delete(o.agentId);
+      continue;
+    }
+    deps.policies.refused.set(o.agentId, o.hash);
+    await deps.db.agent.update({ where: { id: o.agentId }, data: { policyError: o.error } }).catch(() => undefined);
   }
 }
 

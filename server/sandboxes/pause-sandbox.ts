@@ -47,6 +47,6 @@ export async function resumeSandbox(deps: Deps, caller: Principal, id: string, m
     return r;
   });
   // A policy that changed while it was paused applies to its egress now.
-  if ((await narrowRunningSandboxes(deps)) === 0) return toSandboxView(row);
+  if ((await narrowRunningSandboxes(deps, id)) === 0) return toSandboxView(row);
   return toSandboxView(await deps.db.sandbox.findUniqueOrThrow({ where: { id } }));
 }

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { CurrentPolicies, PolicyVersionView } from '@/lib/api/policies';
 import { diffPolicies, formatDiff } from '@/lib/policy/diff';
 import { parsePolicyFile } from '@/lib/policy/parse-policy-file';
+import { sortPolicies } from '@/lib/policy/policy-set';
 import { ApiError, api } from '../../_client/api';
 import { Alert } from '../../_ui/common';
 
@@ -24,7 +25,7 @@ export function PolicyEditor({ current, name, onDone }: { current: CurrentPolici
   const proposed = useMemo(() => {
     if (!parsed.ok) return null;
     const others = current.policies.filter((p) => p.name !== name && p.name !== parsed.policy.name);
-    return [...others, parsed.policy].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return sortPolicies([...others, parsed.policy]);
   }, [parsed, current, name]);
   const plan = proposed ? formatDiff(diffPolicies(current.policies, proposed)) : [];
   const save = useMutation({
