@@ -65,10 +65,11 @@ async function main(): Promise<void> {
   // Everything the control plane writes (database, keys, certificates) is for root's eyes only.
   process.umask(0o077);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The root key first: a refused start must leave the data directory as it was, database included.
+  const rootKey = startupRootKey(config);
   const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));
   if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, 'database migrated');
 
-  const rootKey = startupRootKey(config);
   const consoleHost = new URL(config.console.publicUrl).hostname;
   const pki = ensurePki({ dataDir: config.dataDir, rootKey: rootKey.key, hostname: consoleHost, certDays: config.tlsCertDays });
   if (pki.created.ca) log.info({ fingerprint: pki.caFingerprint }, 'internal CA created');
