@@ -4,10 +4,12 @@ import { SbxClient } from '../client';
 /** A CLI command: parses its own arguments, calls the API, prints; throws to fail. */
 export type Command = {
   usage: string;
+  /** The exit code of a usage error, when 2 means something else for this command (`policy plan`: changes). */
+  usageExitCode?: number;
   run(args: string[], io: { out: (s: string) => void }): Promise<void>;
 };
 
-/** A mistake in how the command was called: printed with the usage, exit code 2. */
+/** A mistake in how the command was called: printed with the usage, exit code 2 (or the command's usageExitCode). */
 export class UsageError extends Error {}
 
 export const globalOptions = {

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`sbx ${name}: ${error.message}\nusage: ${command.usage}`);
-      return 2;
+      return command.usageExitCode ?? 2;
     }
     if (error instanceof SbxError) {
       console.error(`sbx ${name}: ${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`);

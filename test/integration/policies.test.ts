@@ -116,6 +116,10 @@ describe('policy as code', () => {
     const again = sbx(['policy', 'plan', repo()]);
     expect(again.out.trim()).toBe('No changes: the control plane holds these policies.');
     expect(again.code).toBe(0);
+    // 2 means "changes": a mistyped call must not look like a plan to a CI step.
+    const typo = sbx(['policy', 'plan', repo(), '--colour']);
+    expect(typo.err).toContain("Unknown option '--colour'");
+    expect(typo.code).toBe(1);
   });
 
   it('plans a field change, and pull writes files that plan as unchanged', async () => {

@@ -34,6 +34,8 @@ export const policyValidate: Command = {
 /** `sbx policy plan DIR`: the diff against the control plane; exit 2 when there are changes, 0 when none. */
 export const policyPlan: Command = {
   usage: 'sbx policy plan DIR',
+  // As `terraform plan -detailed-exitcode`: 2 is "changes", so a CI step cannot take a typo for a plan.
+  usageExitCode: 1,
   async run(args, io) {
     const { values, positionals } = parse(args, {});
     const read = readPolicyDir(oneDir(positionals));
