@@ -299,10 +299,9 @@ export class SandboxManager {
   async kill(id: string, why: 'killed' | 'expired' | 'idle' | 'memory_limit_exceeded' | 'failed' = 'killed'): Promise<{ killed: boolean }> {
     const sandbox = this.live.get(id);
     if (!sandbox) {
-      // A paused sandbox is its encrypted image (and its network, kept for the resume).
+      // A paused sandbox is its encrypted image (only sandboxes without a network are paused).
       if (!this.images?.has(id)) return { killed: false };
       this.images.remove(id);
-      await this.dropNetwork(id);
       return { killed: true };
     }
     this.stopClocks(id, sandbox);

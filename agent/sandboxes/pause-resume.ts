@@ -25,6 +25,14 @@ export type Pausing<L extends Running> = {
   stopClocks(id: string, s: L): void;
 };
 
+/**
+ * runsc restores a sandbox without its network interface (only loopback comes back: netstack's
+ * links are not part of the image in this gVisor), and a checkpoint fails while any TCP connection
+ * is still closing. A sandbox with a network is therefore not paused: it would come back cut off.
+ */
+const NO_NETWORK_RESTORE = (id: string) =>
+  `sandbox ${id} has a network, and runsc restores a sandbox without its network interface; it is not paused (keep it running, or kill it and pause sandboxes created without a network)`;
+
 const secondsLeft = (s: Running) => Math.max(1, Math.round(s.deadline.remainingMs() / 1000));
 
 /**
@@ -35,6 +43,7 @@ const secondsLeft = (s: Running) => Math.max(1, Math.round(s.deadline.remainingM
 export async function pauseSandbox<L extends Running>(m: Pausing<L>, id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
   const s = m.get(id);
   if (!s) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
+  if (s.networked) throw new RpcError('conflict', NO_NETWORK_RESTORE(id));
   // What just ended may still be settling (a killed command's exit, a transfer's last bytes): give it a moment.
   for (let i = 0; i < 50 && s.running > 0; i++) await new Promise((r) => setTimeout(r, 100));
   if (s.running > 0) throw new RpcError('conflict', `sandbox ${id} has ${s.running} command(s) or file transfer(s) running; wait for them or kill them before pausing`);
@@ -75,9 +84,8 @@ export async function resumeSandbox<L extends Running>(m: Pausing<L>, id: string
   try {
     const saved = JSON.parse(fs.readFileSync(path.join(staging, SPEC_FILE), 'utf8')) as Saved;
     fs.rmSync(path.join(staging, SPEC_FILE));
-    if (saved.spec.network && !fs.existsSync(saved.spec.network.netnsPath)) {
-      throw new Error('its network namespace is gone (the agent restarted); a sandbox with a network resumes only on the agent run that paused it');
-    }
+    // An image an earlier version paused with its network would come back without one.
+    if (saved.networked) throw new RpcError('conflict', NO_NETWORK_RESTORE(id));
     await m.runtime.restore(saved.spec, staging);
     m.track(id, saved, timeoutSeconds);
   } catch (error) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermissionDeniedError, Sandbox } from '../../sdk';
+import { ConflictError, PermissionDeniedError, Sandbox } from '../../sdk';
 import type { AuditPage } from '../../lib/api/audit';
 import type { CurrentPolicies } from '../../lib/api/policies';
 import { waitForLocalHost } from '../support/appliance';
@@ -146,6 +146,22 @@ describe('egress through the API, SDK and audit trail', () => {
       expect((await admin.post(`/api/v1/policies/versions/${before.version.version}/rollback`, {})).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1000));
       expect((await sandbox.refresh()).network.allow.map((r) => r.domain)).toEqual(['other.test']);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('a sandbox with a network is not paused (runsc would restore it without its interface): it says so and runs on, rules intact', async () => {
+    const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }] } });
+    try {
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+      const refused = (await sandbox.pause().catch((e: unknown) => e)) as Error;
+      expect(refused).toBeInstanceOf(ConflictError);
+      expect(refused.message).toContain(`sandbox ${sandbox.id} has a network, and runsc restores a sandbox without its network interface; it is not paused`);
+      expect((await sandbox.refresh()).state).toBe('running');
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');
+      expect(((await admin.get(`/api/v1/audit?action=sandbox.pause&target=${sandbox.id}`)).body as AuditPage).events).toEqual([]);
     } finally {
       await sandbox.kill();
     }

@@ -76,7 +76,12 @@ export default function SandboxDetailPage() {
           <>
             <Link className="btn" href="/sandboxes">All sandboxes</Link>
             {s?.state === 'running' ? (
-              <button className="btn" disabled={pauseOrResume.isPending} onClick={() => pauseOrResume.mutate('pause')}>
+              <button
+                className="btn"
+                disabled={pauseOrResume.isPending || s.network.mode !== 'none'}
+                title={s.network.mode !== 'none' ? 'A sandbox with a network is not paused: runsc would restore it without its network interface.' : undefined}
+                onClick={() => pauseOrResume.mutate('pause')}
+              >
                 {pauseOrResume.isPending ? 'Pausing…' : 'Pause'}
               </button>
             ) : null}
