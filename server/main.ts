@@ -22,6 +22,7 @@ import { scheduleServerCertRenewal } from './pki/renew-server-certs';
 import { setServerContext, type ServerContext } from './context';
 import { noChannels } from './gateway/channels';
 import { openSqlite } from './db/client';
+import { DataDirInUseError, lockDataDir } from './db/data-dir-lock';
 import { migrateSqlite } from './db/migrate';
 import { createMetrics } from './metrics';
 import { ensurePki } from './pki/ensure-pki';
@@ -39,6 +40,19 @@ function startupConfig(): Config {
     if (error instanceof ConfigError) {
       console.error(`sbx: configuration error: ${error.message}`);
       process.exit(78);
+    }
+    throw error;
+  }
+}
+
+/** The data directory for this process alone, or a one-line reason on stderr and exit 75 (try again once the other stopped). */
+function startupLock(config: Config): void {
+  try {
+    lockDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError) {
+      console.error(`sbx: ${error.message}`);
+      process.exit(75);
     }
     throw error;
   }
@@ -65,6 +79,7 @@ async function main(): Promise<void> {
   // Everything the control plane writes (database, keys, certificates) is for root's eyes only.
   process.umask(0o077);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  startupLock(config);
   // The root key first: a refused start must leave the data directory as it was, database included.
   const rootKey = startupRootKey(config);
   const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));

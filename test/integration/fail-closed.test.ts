@@ -128,3 +128,19 @@ describe('tamper evidence and restarts', () => {
     expect(v).toMatchObject({ ok: false, firstBadSeq: 1, reason: expect.stringMatching(/do not match the signed checkpoint/) });
   });
 });
+
+describe('one control plane per data directory', () => {
+  it('a second start on the same data directory is refused before it touches anything; the first runs on, its ledger whole', async () => {
+    const count = async () => ((await admin.get('/api/v1/audit?action=system.start')).body as AuditPage).events.length;
+    const starts = await count();
+    const second = await startControlPlane({}, cp.dataDir).catch((e: unknown) => e as Error);
+    if (!(second instanceof Error)) await second.stop();
+    expect(second).toBeInstanceOf(Error);
+    expect((second as Error).message).toMatch(new RegExp(`exited with 75:\\s*sbx: the data directory ${cp.dataDir} is in use by another control plane \\(pid ${cp.pid()}\\)`));
+    expect(await count()).toBe(starts);
+    // The first one still records what it does, on a chain no one else moved.
+    expect((await admin.post('/api/v1/users', { username: 'erin', displayName: 'Erin', role: 'auditor' })).status).toBe(200);
+    const head = ((await admin.get('/api/v1/audit?limit=2')).body as AuditPage).events;
+    expect(head[0]).toMatchObject({ action: 'user.create', target: { name: 'erin' }, seq: (head[1]?.seq ?? 0) + 1 });
+  }, 120_000);
+});
