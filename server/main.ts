@@ -28,6 +28,8 @@ import { createMetrics } from './metrics';
 import { ensurePki } from './pki/ensure-pki';
 import { ensureDefaultKek } from './keys/ensure-default-kek';
 import { openRootKey, RootKeyError } from './keys/root-key';
+import { recordRootKeyRotations } from './keys/record-root-key-rotations';
+import { finishRootKeyRotation } from './keys/rotate-root-key';
 import { LiveCommands } from './sandboxes/live-commands';
 import { PolicyState } from './policies/policy-state';
 import { ensureInitialPolicy } from './policies/ensure-initial-policy';
@@ -48,7 +50,7 @@ function startupConfig(): Config {
 /** The data directory for this process alone, or a one-line reason on stderr and exit 75 (try again once the other stopped). */
 function startupLock(config: Config): void {
   try {
-    lockDataDir(config.dataDir);
+    lockDataDir(config.dataDir, 'control plane');
   } catch (error) {
     if (error instanceof DataDirInUseError) {
       console.error(`sbx: ${error.message}`);
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
   process.umask(0o077);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   startupLock(config);
+  // A root key rotation a crash cut short is completed or dropped first: the directory is then under one key.
+  const rotation = finishRootKeyRotation(config.dataDir, config.databaseFile);
   // The root key first: a refused start must leave the data directory as it was, database included.
   const rootKey = startupRootKey(config);
   const migrations = migrateSqlite(config.databaseFile, path.join(config.projectRoot, 'prisma', 'migrations'));
@@ -121,6 +125,8 @@ async function main(): Promise<void> {
     ),
   );
 
+  if (rotation) log.warn({ rotation }, 'a root key rotation was cut short; it was completed or dropped as the database says');
+  await recordRootKeyRotations(ctx);
   await ensureDefaultKek(ctx);
   await ensureInitialPolicy(ctx);
   const admin = await bootstrapAdmin(ctx);

@@ -312,6 +312,11 @@ export const AuditAction = z.discriminatedUnion('action', [
     details: z.object({ version: z.number().int(), verifierKey: z.string() }),
   }),
   z.object({
+    /** The root key was rotated (offline, while the control plane was stopped): every secret it seals was sealed again. */
+    action: z.literal('system.root_key_rotate'),
+    details: z.object({ kind: z.enum(['generated', 'file', 'passphrase']), previousKind: z.enum(['generated', 'file', 'passphrase']), rotatedAt: z.string() }),
+  }),
+  z.object({
     action: z.literal('system.bootstrap'),
     details: z.object({ admin: z.string(), caFingerprint: z.string() }),
   }),

@@ -50,6 +50,7 @@ const MAPPINGS: Record<Exclude<AuditRecord['action'], 'sandbox.egress'>, Mapping
   'system.bootstrap': api(1, 'Create'),
   'ledger.self_check': api(2, 'Read'),
   'ledger.key_rotate': entity(3, 'Update'),
+  'system.root_key_rotate': entity(3, 'Update'),
   'siem.create': entity(1, 'Create'),
   'audit.purge_request': api(99, 'Other'),
   'audit.purge': api(4, 'Delete'),

@@ -66,13 +66,9 @@ export function openRootKey(dataDir: string, source: RootKeySource): { key: Buff
       created = true;
     }
     key = keyFromFile(file, file);
-  } else if (source.kind === 'file') {
-    key = keyFromFile(source.file, 'SBX_ROOT_KEY_FILE');
   } else {
-    const passphrase = secretText(source.file, 'SBX_ROOT_PASSPHRASE_FILE');
-    if (passphrase.length < MIN_PASSPHRASE) throw new RootKeyError(`SBX_ROOT_PASSPHRASE_FILE: the passphrase must have at least ${MIN_PASSPHRASE} characters`);
-    scrypt ??= { salt: randomBytes(16).toString('base64'), ...SCRYPT };
-    key = scryptSync(passphrase, Buffer.from(scrypt.salt, 'base64'), KEY_BYTES, { N: scrypt.N, r: scrypt.r, p: scrypt.p, maxmem: 256 * scrypt.N * scrypt.r + (1 << 20) });
+    scrypt ??= source.kind === 'passphrase' ? freshScrypt() : undefined;
+    key = suppliedKey(source, scrypt);
   }
   if (record) {
     try {
@@ -82,9 +78,40 @@ export function openRootKey(dataDir: string, source: RootKeySource): { key: Buff
     }
     return { key, created };
   }
-  const fresh: RootKeyRecord = { v: 1, kind: source.kind, ...(source.kind === 'passphrase' ? { scrypt } : {}), check: seal(key, CHECK_PURPOSE, Buffer.from(CHECK_TEXT)) };
-  fs.writeFileSync(recordFile, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
+  fs.writeFileSync(recordFile, rootKeyRecordText(key, source.kind, scrypt), { mode: 0o600 });
   return { key, created };
+}
+
+type Scrypt = NonNullable<RootKeyRecord['scrypt']>;
+const freshScrypt = (): Scrypt => ({ salt: randomBytes(16).toString('base64'), ...SCRYPT });
+
+/** The key a key file or passphrase gives (a passphrase stretched with `scrypt`). */
+function suppliedKey(source: Exclude<RootKeySource, { kind: 'generated' }>, scrypt: Scrypt | undefined): Buffer {
+  if (source.kind === 'file') return keyFromFile(source.file, 'SBX_ROOT_KEY_FILE');
+  const passphrase = secretText(source.file, 'SBX_ROOT_PASSPHRASE_FILE');
+  if (passphrase.length < MIN_PASSPHRASE) throw new RootKeyError(`SBX_ROOT_PASSPHRASE_FILE: the passphrase must have at least ${MIN_PASSPHRASE} characters`);
+  const s = scrypt ?? freshScrypt();
+  return scryptSync(passphrase, Buffer.from(s.salt, 'base64'), KEY_BYTES, { N: s.N, r: s.r, p: s.p, maxmem: 256 * s.N * s.r + (1 << 20) });
+}
+
+/** root-key.json for `key`: its kind, scrypt salt and cost if a passphrase, and the sealed check value. */
+function rootKeyRecordText(key: Buffer, kind: RootKeySource['kind'], scrypt: Scrypt | undefined): string {
+  const record: RootKeyRecord = { v: 1, kind, ...(kind === 'passphrase' ? { scrypt } : {}), check: seal(key, CHECK_PURPOSE, Buffer.from(CHECK_TEXT)) };
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/**
+ * A new root key from `source`, to rotate to (see rotate-root-key.ts): the key, the root-key.json
+ * that goes with it, and for a generated key the root.key text. A passphrase gets a fresh salt.
+ */
+export function newRootKey(source: RootKeySource): { key: Buffer; recordText: string; keyFileText?: string } {
+  if (source.kind === 'generated') {
+    const key = randomBytes(KEY_BYTES);
+    return { key, recordText: rootKeyRecordText(key, 'generated', undefined), keyFileText: `${key.toString('base64')}\n` };
+  }
+  const scrypt = source.kind === 'passphrase' ? freshScrypt() : undefined;
+  const key = suppliedKey(source, scrypt);
+  return { key, recordText: rootKeyRecordText(key, source.kind, scrypt) };
 }
 
 /** The generated root key of a data directory (made if it has none): the zero-configuration default. */

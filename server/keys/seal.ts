@@ -34,3 +34,14 @@ export function unseal(key: Buffer, purpose: string, text: string): Buffer {
     throw new Error(`cannot open the sealed ${purpose}: the root key does not match`);
   }
 }
+
+/** A sealed secret sealed again with another key, for the same purpose (the clear secret is wiped). */
+export function reseal(from: Buffer, to: Buffer, text: string): string {
+  const purpose = (JSON.parse(text) as Sealed).purpose;
+  const clear = unseal(from, purpose, text);
+  try {
+    return seal(to, purpose, clear);
+  } finally {
+    clear.fill(0);
+  }
+}

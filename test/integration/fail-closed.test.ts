@@ -136,7 +136,7 @@ describe('one control plane per data directory', () => {
     const second = await startControlPlane({}, cp.dataDir).catch((e: unknown) => e as Error);
     if (!(second instanceof Error)) await second.stop();
     expect(second).toBeInstanceOf(Error);
-    expect((second as Error).message).toMatch(new RegExp(`exited with 75:\\s*sbx: the data directory ${cp.dataDir} is in use by another control plane \\(pid ${cp.pid()}\\)`));
+    expect((second as Error).message).toMatch(new RegExp(`exited with 75:\\s*sbx: the data directory ${cp.dataDir} is in use by a control plane \\(pid ${cp.pid()}\\): stop it first`));
     expect(await count()).toBe(starts);
     // The first one still records what it does, on a chain no one else moved.
     expect((await admin.post('/api/v1/users', { username: 'erin', displayName: 'Erin', role: 'auditor' })).status).toBe(200);

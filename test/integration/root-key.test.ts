@@ -2,8 +2,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startControlPlane } from '../support/control-plane';
+import type { AuditPage } from '../../lib/api/audit';
+import { openRootKey } from '../../server/keys/root-key';
+import { rotateRootKey } from '../../server/keys/rotate-root-key';
+import { unseal } from '../../server/keys/seal';
+import { adminClient, startControlPlane } from '../support/control-plane';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-rootkey-'));
@@ -27,11 +32,15 @@ function secretFile(name: string, text: string, mode = 0o600): string {
   return file;
 }
 
-/** Every file of a directory with its bytes, to show that a refused start changed nothing. */
+/**
+ * Every file of a directory with its bytes, to show that a refused start changed nothing; the
+ * lock and pid files (which process last held the directory) are bookkeeping, not data.
+ */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
     const p = path.join(dir, f);
+    if (/^control-plane\.(lock|pid)$/.test(f)) continue;
     if (fs.statSync(p).isFile()) out[f] = fs.readFileSync(p).toString('base64');
   }
   return out;
@@ -94,4 +103,97 @@ describe('the root key', () => {
     const file = refused(dataDir, { SBX_ROOT_KEY_FILE: secretFile('key-takeover', Buffer.alloc(32, 3).toString('base64')) });
     expect(file.err).toMatch(/root key is the key the appliance made in its data directory \(root\.key\), but SBX_ROOT_KEY_FILE is set/);
   }, 120_000);
+
+  it('is rotated offline: every secret sealed again, the old key refused, the rotation in the ledger; a rotation cut short ends whole', async () => {
+    const dataDir = fs.mkdtempSync(path.join(work, 'rotate-'));
+    const passA = secretFile('rot-a', 'first passphrase of the appliance');
+    const passB = secretFile('rot-b', 'second passphrase of the appliance');
+    const passC = secretFile('rot-c', 'third passphrase of the appliance');
+    const rotate = (env: Record<string, string>, ...args: string[]) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rotate-root-key.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_DATA_DIR: dataDir, ...env }, encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
+    };
+    const cp = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passA }, dataDir);
+    const admin = await adminClient(cp);
+    expect((await admin.post('/api/v1/audit/siem', { kind: 'splunk_hec', name: 'splunk', url: 'https://127.0.0.1:9/services/collector/event', token: 'HEC-TOKEN-1234', caPem: cp.ca })).status).toBe(200);
+    expect((await admin.post('/api/v1/keys', { name: 'team-a' })).status).toBe(200);
+    expect((await admin.post('/api/v1/keys/team-a/rotate', {})).status).toBe(200);
+    // Not while the control plane runs: it holds the keys in memory.
+    const running = rotate({ SBX_ROOT_PASSPHRASE_FILE: passA }, '--to', 'passphrase', '--file', passB);
+    expect(running.code).toBe(75);
+    expect(running.err).toBe(`sbx: root key rotation: the data directory ${dataDir} is in use by a control plane (pid ${cp.pid()}): stop it first, or give this one another SBX_DATA_DIR`);
+    await cp.stop();
+
+    const before = snapshot(dataDir);
+    expect(rotate({ SBX_ROOT_PASSPHRASE_FILE: passA }, '--to', 'vault').err).toMatch(/--to: expected passphrase, file or generated/);
+    expect(rotate({ SBX_ROOT_PASSPHRASE_FILE: passA }, '--to', 'passphrase').err).toMatch(/--file: expected the file that holds the new passphrase/);
+    const wrong = rotate({ SBX_ROOT_PASSPHRASE_FILE: passB }, '--to', 'passphrase', '--file', passC);
+    expect(wrong).toMatchObject({ code: 78, err: 'sbx: root key rotation: the root key does not match this data directory (wrong passphrase: a passphrase (SBX_ROOT_PASSPHRASE_FILE)); nothing was changed' });
+    expect(snapshot(dataDir)).toEqual(before);
+
+    const oldKey = openRootKey(dataDir, { kind: 'passphrase', file: passA }).key;
+    const done = rotate({ SBX_ROOT_PASSPHRASE_FILE: passA }, '--to', 'passphrase', '--file', passB);
+    expect(done.code, done.err).toBe(0);
+    expect(done.out).toMatch(/^root key rotated \(passphrase -> passphrase\): the CA key, 1 ledger signing key\(s\), 3 KEK version\(s\) and 1 SIEM destination\(s\) are sealed with the new key/);
+    // Every sealed secret opens with the new key and no longer with the old one.
+    const newKey = openRootKey(dataDir, { kind: 'passphrase', file: passB }).key;
+    const db = new Database(path.join(dataDir, 'control-plane.db'), { readonly: true });
+    const sealed = [
+      fs.readFileSync(path.join(dataDir, 'pki', 'ca.key.sealed'), 'utf8'),
+      ...(db.prepare('SELECT sealedPrivateKey AS s FROM LedgerKey').all() as { s: string }[]).map((r) => r.s),
+      ...(db.prepare('SELECT sealed AS s FROM KekVersion').all() as { s: string }[]).map((r) => r.s),
+      ...(db.prepare('SELECT config AS s FROM SiemDestination').all() as { s: string }[]).map((r) => (JSON.parse(r.s) as { token: string }).token),
+    ];
+    db.close();
+    expect(sealed).toHaveLength(6);
+    for (const text of sealed) {
+      const purpose = (JSON.parse(text) as { purpose: string }).purpose;
+      expect(() => unseal(newKey, purpose, text), purpose).not.toThrow();
+      expect(() => unseal(oldKey, purpose, text), purpose).toThrow(/root key does not match/);
+    }
+    expect(unseal(newKey, 'siem secret', sealed[5] as string).toString()).toBe('HEC-TOKEN-1234');
+    expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passA }).code).toBe(78);
+
+    // The next start records it; the ledger goes on signing with its unsealed key, and KEKs work.
+    const after = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passB }, dataDir);
+    const admin2 = await adminClient(after);
+    const events = ((await admin2.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: { type: 'system' }, target: { type: 'system', name: 'root key' }, details: { kind: 'passphrase', previousKind: 'passphrase' } });
+    expect((await admin2.post('/api/v1/keys/team-a/rotate', {})).status).toBe(200);
+    expect((await admin2.post('/api/v1/audit/verify', {})).body).toMatchObject({ ok: true });
+    await after.stop();
+
+    // Cut short before the database changed: the old key stays, the new one's files are dropped.
+    const journal = path.join(dataDir, 'root-key.rotation.json');
+    const migrationsDir = path.join(root, 'prisma', 'migrations');
+    const opts = { dataDir, databaseFile: path.join(dataDir, 'control-plane.db'), migrationsDir, current: { kind: 'passphrase', file: passB }, next: { kind: 'passphrase', file: passC } } as const;
+    rotateRootKey(opts, 'journal');
+    expect(fs.existsSync(journal)).toBe(true);
+    expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passC }).code).toBe(78);
+    expect(fs.existsSync(journal)).toBe(false);
+    // Cut short after the database took it: the files follow, whichever key the next start is given.
+    rotateRootKey(opts, 'database');
+    expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passB }).code).toBe(78);
+    expect(fs.existsSync(journal)).toBe(false);
+    const last = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passC }, dataDir);
+    const admin3 = await adminClient(last);
+    expect(((await admin3.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events).toHaveLength(2);
+    expect((await admin3.post('/api/v1/audit/verify', {})).body).toMatchObject({ ok: true });
+    await last.stop();
+
+    // To a key made in the data directory, and from it to a key file (root.key then goes).
+    expect(rotate({ SBX_ROOT_PASSPHRASE_FILE: passC }, '--to', 'generated').code).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'root.key'))).toBe(true);
+    expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passC }).code).toBe(78);
+    const keyFile = secretFile('rot-key', `${Buffer.alloc(32, 7).toString('base64')}\n`);
+    expect(rotate({}, '--to', 'file', '--file', keyFile).code).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'root.key'))).toBe(false);
+    const onFile = await startControlPlane({ SBX_ROOT_KEY_FILE: keyFile }, dataDir);
+    const admin4 = await adminClient(onFile);
+    const kinds = ((await admin4.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events.map((e) => e.details);
+    expect(kinds).toMatchObject([{ kind: 'file', previousKind: 'generated' }, { kind: 'generated', previousKind: 'passphrase' }, {}, {}]);
+    await onFile.stop();
+  }, 240_000);
 });
+

@@ -1,5 +1,5 @@
 import { SiemDestinationBody } from '../../../lib/api/siem';
-import { seal, unseal } from '../../keys/seal';
+import { reseal, seal, unseal } from '../../keys/seal';
 
 const PURPOSE = 'siem secret';
 
@@ -16,4 +16,11 @@ export function loadedConfig(config: string, rootKey: Buffer): SiemDestinationBo
   if (raw.kind === 'splunk_hec') raw.token = unseal(rootKey, PURPOSE, String(raw.token)).toString();
   if (raw.kind === 'https_ocsf' && typeof raw.authorization === 'string') raw.authorization = unseal(rootKey, PURPOSE, raw.authorization).toString();
   return SiemDestinationBody.parse(raw);
+}
+
+/** The stored settings with their secret sealed again under another root key (a root key rotation). */
+export function resealedConfig(config: string, from: Buffer, to: Buffer): string {
+  const raw = JSON.parse(config) as Record<string, unknown>;
+  for (const field of ['token', 'authorization']) if (typeof raw[field] === 'string') raw[field] = reseal(from, to, raw[field]);
+  return JSON.stringify(raw);
 }
