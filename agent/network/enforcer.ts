@@ -166,6 +166,11 @@ export class NetworkEnforcer {
     return a ? { netnsPath: path.join(NETNS_DIR, id), nameserver: a.lease.gateway } : undefined;
   }
 
+  /** The rules a sandbox's network enforces now, while it has one. */
+  rulesOf(id: string): NetworkSpec | undefined {
+    return this.sandboxes.get(id)?.spec;
+  }
+
   /** Replaces a running sandbox's allowlist (one nft transaction, live; simultaneous changes share one). */
   async apply(id: string, spec: NetworkSpec): Promise<void> {
     const a = this.sandboxes.get(id);

@@ -98,7 +98,7 @@ export class RunscRuntime implements SandboxRuntime {
    * until it is up, otherwise commands use `runsc exec` until it is.
    */
   async create(spec: SandboxSpec, opts: { waitForServer?: boolean } = {}): Promise<void> {
-    await this.start(spec, [spec.network ? '--network=sandbox' : '--network=none', 'run', '--detach'], opts.waitForServer === true, 'start_failed');
+    await this.start(spec, [...networkFlags(spec), 'run', '--detach'], opts.waitForServer === true, 'start_failed');
   }
 
   /** Writes the bundle and runs `runsc run` or `runsc restore`; then starts the command server. */
@@ -107,9 +107,10 @@ export class RunscRuntime implements SandboxRuntime {
     const bundle = path.join(this.bundles, spec.id);
     this.creating.add(spec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    const resolvConf = spec.network ? path.join(bundle, 'resolv.conf') : undefined;
-    if (resolvConf && spec.network) {
-      fs.writeFileSync(resolvConf, `nameserver ${spec.network.nameserver}\noptions timeout:2 attempts:2\n`);
+    const nameserver = spec.network?.nameserver ?? spec.formerNameserver;
+    const resolvConf = nameserver ? path.join(bundle, 'resolv.conf') : undefined;
+    if (resolvConf) {
+      fs.writeFileSync(resolvConf, `nameserver ${nameserver}\noptions timeout:2 attempts:2\n`);
       // Readable by the sandbox's user whatever the agent's umask (the control plane's is 077).
       fs.chmodSync(resolvConf, 0o644);
     }
@@ -142,7 +143,7 @@ export class RunscRuntime implements SandboxRuntime {
 
   /** Starts a checkpointed sandbox again from `imageDir`, its files and processes as they were. */
   async restore(spec: SandboxSpec, imageDir: string): Promise<void> {
-    await this.start(spec, [spec.network ? '--network=sandbox' : '--network=none', 'restore', '--detach', '--image-path', imageDir], true, 'resume_failed');
+    await this.start(spec, [...networkFlags(spec), 'restore', '--detach', '--image-path', imageDir], true, 'resume_failed');
   }
 
   async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
@@ -327,3 +328,13 @@ export class RunscRuntime implements SandboxRuntime {
     if ((await this.list()).length === 0 && this.runDir !== this.opts.stateDir) fs.rmSync(this.runDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * runsc's network flags for a sandbox. With a network, open TCP connections are cut when it is
+ * checkpointed (netstack cannot save a connected endpoint; without this a pause fails while a
+ * connection, even a refused one, is still settling).
+ */
+function networkFlags(spec: SandboxSpec): string[] {
+  return spec.network ? ['--network=sandbox', '--net-disconnect-ok'] : ['--network=none'];
+}
+

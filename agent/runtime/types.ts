@@ -11,6 +11,11 @@ export type SandboxSpec = {
   env: Record<string, string>;
   /** Its network namespace (made by the network enforcer) and the resolv.conf naming its resolver; none: no interface at all. */
   network?: { netnsPath: string; nameserver: string };
+  /**
+   * Without a network now, the resolver of the one it had when checkpointed: a restore needs the
+   * mounts of the checkpoint, resolv.conf included (nothing answers there any more).
+   */
+  formerNameserver?: string;
 };
 
 export type ExecSpec = {

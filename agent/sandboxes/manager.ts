@@ -20,6 +20,8 @@ export type SandboxNetworks = {
   detach(runtimeId: string): Promise<void>;
   /** The namespace and resolver of a sandbox's network, while it has one. */
   attached?(runtimeId: string): { netnsPath: string; nameserver: string } | undefined;
+  /** The rules it enforces now. */
+  rulesOf?(runtimeId: string): NetworkSpec | undefined;
 };
 
 type CreateParams = z.infer<(typeof controlMethods)['sandbox.create']['params']>;
@@ -173,7 +175,7 @@ export class SandboxManager {
   }
 
   /** Pauses a sandbox into an encrypted image (see pause-resume.ts). */
-  pause(id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
+  pause(id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number }; networkRemoved: boolean }> {
     return pauseSandbox(this.pausing(), id, keys);
   }
 
@@ -198,6 +200,8 @@ export class SandboxManager {
       get: (id) => this.live.get(id),
       track: (id, s, timeoutSeconds) => this.track(id, s, timeoutSeconds),
       stopClocks: (id, s) => this.stopClocks(id, s),
+      rulesOf: (runtimeId) => this.networks?.rulesOf?.(runtimeId),
+      dropNetwork: (runtimeId) => this.dropNetwork(runtimeId),
     };
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { RpcError } from '../../lib/wire/rpc';
+import type { NetworkSpec } from '../../lib/api/network';
 import type { SandboxRuntime, SandboxSpec } from '../runtime/types';
 import type { LongTimer } from './long-timer';
 import type { DataKeys, PausedImages } from './paused-images';
@@ -23,15 +24,20 @@ export type Pausing<L extends Running> = {
   track(id: string, s: Saved, timeoutSeconds: number): void;
   /** Stops its clocks and forgets it as running. */
   stopClocks(id: string, s: L): void;
+  /** The egress rules its network enforces now (by runtime id). */
+  rulesOf(runtimeId: string): NetworkSpec | undefined;
+  /** Removes its network (by runtime id). */
+  dropNetwork(runtimeId: string): Promise<void>;
 };
 
 /**
  * runsc restores a sandbox without its network interface (only loopback comes back: netstack's
- * links are not part of the image in this gVisor), and a checkpoint fails while any TCP connection
- * is still closing. A sandbox with a network is therefore not paused: it would come back cut off.
+ * links are not part of the image in this gVisor). A sandbox whose rules allow something would come
+ * back cut off, so it is not paused; one that is allowed nothing loses nothing by it: its network
+ * is removed with the pause and it resumes without one.
  */
 const NO_NETWORK_RESTORE = (id: string) =>
-  `sandbox ${id} has a network, and runsc restores a sandbox without its network interface; it is not paused (keep it running, or kill it and pause sandboxes created without a network)`;
+  `sandbox ${id} has egress rules, and runsc restores a sandbox without its network interface, so it is not paused (keep it running, or allow it nothing first: it then resumes without a network)`;
 
 const secondsLeft = (s: Running) => Math.max(1, Math.round(s.deadline.remainingMs() / 1000));
 
@@ -40,17 +46,21 @@ const secondsLeft = (s: Running) => Math.max(1, Math.round(s.deadline.remainingM
  * data keys from the control plane, and frees it. If the image cannot be sealed, the sandbox is
  * restored from memory at once, so a failed pause loses nothing.
  */
-export async function pauseSandbox<L extends Running>(m: Pausing<L>, id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number } }> {
+export async function pauseSandbox<L extends Running>(m: Pausing<L>, id: string, keys: DataKeys): Promise<{ bytes: number; kek: { id: string; version: number }; networkRemoved: boolean }> {
   const s = m.get(id);
   if (!s) throw new RpcError('not_found', `sandbox ${id} is not running on this host`);
-  if (s.networked) throw new RpcError('conflict', NO_NETWORK_RESTORE(id));
+  const rules = s.networked ? m.rulesOf(s.runtimeId) : undefined;
+  if (s.networked && (rules?.mode !== 'allowlist' || rules.allow.length > 0)) throw new RpcError('conflict', NO_NETWORK_RESTORE(id));
   // What just ended may still be settling (a killed command's exit, a transfer's last bytes): give it a moment.
   for (let i = 0; i < 50 && s.running > 0; i++) await new Promise((r) => setTimeout(r, 100));
   if (s.running > 0) throw new RpcError('conflict', `sandbox ${id} has ${s.running} command(s) or file transfer(s) running; wait for them or kill them before pausing`);
   const staging = m.images.stage(id);
   m.stopClocks(id, s);
   try {
-    const saved: Saved = { spec: s.spec, env: s.env, networked: s.networked, idleMs: s.idleMs };
+    // What resumes has no network (see NO_NETWORK_RESTORE).
+    const { network, ...rest } = s.spec;
+    const spec = network ? { ...rest, formerNameserver: network.nameserver } : s.spec;
+    const saved: Saved = { spec, env: s.env, networked: false, idleMs: s.idleMs };
     fs.writeFileSync(path.join(staging, SPEC_FILE), JSON.stringify(saved), { mode: 0o600 });
     await m.runtime.checkpoint(s.runtimeId, staging);
   } catch (error) {
@@ -61,8 +71,9 @@ export async function pauseSandbox<L extends Running>(m: Pausing<L>, id: string,
   try {
     const sealed = await m.images.seal(id, staging, keys);
     if (!sealed.kek) throw new Error('no data key was issued');
-    m.log.info({ sandbox: id, bytes: sealed.bytes }, 'sandbox paused');
-    return { bytes: sealed.bytes, kek: sealed.kek };
+    if (s.networked) await m.dropNetwork(s.runtimeId);
+    m.log.info({ sandbox: id, bytes: sealed.bytes, networkRemoved: s.networked }, 'sandbox paused');
+    return { bytes: sealed.bytes, kek: sealed.kek, networkRemoved: s.networked };
   } catch (error) {
     await m.runtime.restore(s.spec, staging).finally(() => m.images.wipe(staging));
     m.track(id, s, secondsLeft(s));
@@ -84,8 +95,8 @@ export async function resumeSandbox<L extends Running>(m: Pausing<L>, id: string
   try {
     const saved = JSON.parse(fs.readFileSync(path.join(staging, SPEC_FILE), 'utf8')) as Saved;
     fs.rmSync(path.join(staging, SPEC_FILE));
-    // An image an earlier version paused with its network would come back without one.
-    if (saved.networked) throw new RpcError('conflict', NO_NETWORK_RESTORE(id));
+    // An image an earlier version paused with its network: it comes back without one, like any other.
+    if (saved.spec.network) Object.assign(saved, { networked: false, spec: { ...saved.spec, network: undefined, formerNameserver: saved.spec.network.nameserver } });
     await m.runtime.restore(saved.spec, staging);
     m.track(id, saved, timeoutSeconds);
   } catch (error) {

@@ -92,6 +92,9 @@ export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
 export const DEFAULT_NETWORK: NetworkSpec = { mode: 'allowlist', allow: [] };
 
+/** No network at all: no interface, nothing to allow. */
+export const NO_NETWORK: NetworkSpec = { mode: 'none', allow: [] };
+
 /** The domain rules that allow `name` (already normalised), best (exact) first. */
 export function rulesForName(rules: readonly EgressRule[], name: string): (EgressRule & { domain: string })[] {
   const hits = rules.filter((r): r is EgressRule & { domain: string } => {

@@ -243,7 +243,8 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     /** A sandbox checkpointed into an encrypted image on its host and stopped (its memory freed). */
     action: z.literal('sandbox.pause'),
-    details: z.object({ bytes: z.number().int(), kek: z.object({ name: z.string(), version: z.number().int() }) }),
+    /** `networkRemoved`: its network (which allowed nothing) went with the pause; it resumes without one. */
+    details: z.object({ bytes: z.number().int(), kek: z.object({ name: z.string(), version: z.number().int() }), networkRemoved: z.literal(true).optional() }),
   }),
   z.object({
     action: z.literal('sandbox.resume'),

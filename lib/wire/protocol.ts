@@ -217,7 +217,8 @@ export const controlMethods = {
    * Checkpoints a sandbox (files, memory, processes) into an encrypted image on the agent and stops
    * it, which frees its memory. Refused while commands run.
    */
-  'sandbox.pause': { params: z.object({ id: SandboxId }), result: z.object({ bytes: z.number().int(), kek: KekRef }) },
+  /** `networkRemoved`: it had a network that allowed nothing; it was removed, and the sandbox resumes without one. */
+  'sandbox.pause': { params: z.object({ id: SandboxId }), result: z.object({ bytes: z.number().int(), kek: KekRef, networkRemoved: z.boolean().default(false) }) },
   /** Restores a paused sandbox from its image; `timeoutSeconds` is what was left of its time. */
   /** Moves the data keys of a paused sandbox's image to the latest version of KEK `kekId`, headers only (the data is not touched). */
   'sandbox.rewrap': { params: z.object({ id: SandboxId, kekId: z.string().min(1).max(64) }), result: z.object({ files: z.number().int(), rewrapped: z.number().int(), kek: KekRef.nullable() }) },

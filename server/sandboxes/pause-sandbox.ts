@@ -1,3 +1,4 @@
+import { NO_NETWORK } from '../../lib/api/network';
 import type { SandboxView } from '../../lib/api/sandboxes';
 import { AppError } from '../../lib/errors';
 import { audited } from '../audit/audited';
@@ -24,8 +25,10 @@ export async function pauseSandbox(deps: Deps, caller: Principal, id: string, me
   const kek = await findKek(deps.db, paused.kek.id);
   try {
     const row = await audited(deps, async (tx, record) => {
-      const r = await tx.sandbox.update({ where: { id }, data: { state: 'paused', pausedSeconds: remaining, imageKekId: paused.kek.id, imageKekVersion: paused.kek.version } });
-      await record(auditEvent(meta, { action: 'sandbox.pause', details: { bytes: paused.bytes, kek: { name: kek.name, version: paused.kek.version } } }, { type: 'sandbox', id, name: sandbox.image }));
+      const network = paused.networkRemoved ? { network: JSON.stringify(NO_NETWORK) } : {};
+      const r = await tx.sandbox.update({ where: { id }, data: { state: 'paused', pausedSeconds: remaining, imageKekId: paused.kek.id, imageKekVersion: paused.kek.version, ...network } });
+      const details = { bytes: paused.bytes, kek: { name: kek.name, version: paused.kek.version }, ...(paused.networkRemoved ? { networkRemoved: true as const } : {}) };
+      await record(auditEvent(meta, { action: 'sandbox.pause', details }, { type: 'sandbox', id, name: sandbox.image }));
       return r;
     });
     return toSandboxView(row);

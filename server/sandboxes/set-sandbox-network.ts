@@ -29,7 +29,7 @@ export async function setSandboxNetwork(deps: Deps, caller: Principal, id: strin
   if (first) throw new AppError('permission_denied', problems.map((p) => `${p.field.replace(/^network\./, '')}: ${p.message}`).join('; '), first.field.replace(/^network\./, ''));
   const before = NetworkSpec.parse(JSON.parse(sandbox.network));
   if (before.mode === 'none' && (network.mode !== 'allowlist' || network.allow.length > 0)) {
-    throw new AppError('invalid_argument', `Sandbox ${id} was created without a network (mode none); create a new sandbox to give it one.`, 'mode');
+    throw new AppError('invalid_argument', `Sandbox ${id} has no network (mode none: it was created without one, or paused while it allowed nothing); create a new sandbox to give it one.`, 'mode');
   }
   const row = await audited(deps, async (tx, record) => {
     const r = await tx.sandbox.update({ where: { id }, data: { network: JSON.stringify(network) } });

@@ -151,13 +151,34 @@ describe('egress through the API, SDK and audit trail', () => {
     }
   });
 
-  it('a sandbox with a network is not paused (runsc would restore it without its interface): it says so and runs on, rules intact', async () => {
+  it('a sandbox allowed nothing pauses: its network goes with the pause and it resumes without one', async () => {
+    const sandbox = await Sandbox.create({ ...opts });
+    try {
+      expect(sandbox.info.network).toEqual({ mode: 'allowlist', allow: [] });
+      await sandbox.exec(['sh', '-c', 'echo kept > ~/kept.txt']);
+      // A refused attempt that may still be settling in its network stack does not stop the pause.
+      expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');
+      const paused = await sandbox.pause();
+      expect(paused).toMatchObject({ state: 'paused', network: { mode: 'none', allow: [] } });
+      const pause = ((await admin.get(`/api/v1/audit?action=sandbox.pause&target=${sandbox.id}`)).body as AuditPage).events[0];
+      expect(pause?.details).toMatchObject({ networkRemoved: true });
+      expect((await sandbox.resume()).state).toBe('running');
+      expect((await sandbox.exec(['cat', '/home/user/kept.txt'])).stdout).toBe('kept\n');
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe('URLError');
+      const widen = (await sandbox.setNetwork({ allow: [{ domain: 'allowed.test', ports: [80] }] }).catch((e: unknown) => e)) as Error;
+      expect(widen.message).toContain(`Sandbox ${sandbox.id} has no network (mode none: it was created without one, or paused while it allowed nothing)`);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('a sandbox with egress rules is not paused (runsc would restore it without its interface): it says so and runs on, rules intact', async () => {
     const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }] } });
     try {
       expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
       const refused = (await sandbox.pause().catch((e: unknown) => e)) as Error;
       expect(refused).toBeInstanceOf(ConflictError);
-      expect(refused.message).toContain(`sandbox ${sandbox.id} has a network, and runsc restores a sandbox without its network interface; it is not paused`);
+      expect(refused.message).toContain(`sandbox ${sandbox.id} has egress rules, and runsc restores a sandbox without its network interface, so it is not paused`);
       expect((await sandbox.refresh()).state).toBe('running');
       expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
       expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');

@@ -63,6 +63,8 @@ export default function SandboxDetailPage() {
     onSettled: () => qc.invalidateQueries({ queryKey: ['sandbox', id] }),
   });
   const s = sandbox.data?.sandbox;
+  // See the agent's pause: a network that allows something cannot come back after a restore.
+  const hasEgress = s !== undefined && (s.network.mode === 'open' || s.network.allow.length > 0);
   const onRun = (e: FormEvent) => {
     e.preventDefault();
     if (command.trim()) run.mutate();
@@ -78,8 +80,8 @@ export default function SandboxDetailPage() {
             {s?.state === 'running' ? (
               <button
                 className="btn"
-                disabled={pauseOrResume.isPending || s.network.mode !== 'none'}
-                title={s.network.mode !== 'none' ? 'A sandbox with a network is not paused: runsc would restore it without its network interface.' : undefined}
+                disabled={pauseOrResume.isPending || hasEgress}
+                title={hasEgress ? 'A sandbox whose rules allow something is not paused: runsc would restore it without its network interface. Allow it nothing to pause it (it then resumes without a network).' : undefined}
                 onClick={() => pauseOrResume.mutate('pause')}
               >
                 {pauseOrResume.isPending ? 'Pausing…' : 'Pause'}
