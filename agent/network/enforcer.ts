@@ -5,6 +5,7 @@ import { DENY_FLOOR, inCidrs, rulesForName, type NetworkSpec } from '../../lib/a
 import type { NetworkDecision } from '../../lib/wire/protocol';
 import { AddressPool, type NetworkLease } from './address-pool';
 import { DecisionAggregator } from './decisions';
+import { holdEgressLock } from './egress-lock';
 import { SandboxResolver, resolveA } from './dns-resolver';
 import { SandboxProxy } from './sni-proxy';
 import { readCountedSets } from './kernel-counters';
@@ -37,6 +38,7 @@ export class NetworkEnforcer {
   private readonly floor: string[];
   private readonly decisions: DecisionAggregator;
   private poller: NodeJS.Timeout | null = null;
+  private lock: { release(): Promise<void> } | null = null;
   private lastCounts = new Map<string, number>();
 
   private constructor(private readonly opts: EnforcerOptions) {
@@ -56,9 +58,19 @@ export class NetworkEnforcer {
    * earlier run left (namespaces, veths); returns the sandboxes whose leftovers were removed.
    */
   static async open(opts: EnforcerOptions): Promise<{ enforcer: NetworkEnforcer; removed: string[] }> {
-    const e = new NetworkEnforcer(opts);
-    const removed = await e.reconcile();
-    await mustRun('nft', ['-f', '-'], { input: baseTable(e.floor, opts.pool) });
+    // Before anything is touched: another agent's table and namespaces are not ours to replace.
+    const lock = await holdEgressLock();
+    let e: NetworkEnforcer;
+    let removed: string[];
+    try {
+      e = new NetworkEnforcer(opts);
+      e.lock = lock;
+      removed = await e.reconcile();
+      await mustRun('nft', ['-f', '-'], { input: baseTable(e.floor, opts.pool) });
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
     setSysctl('net.ipv4.ip_forward', '1');
     e.poller = setInterval(() => void e.pollKernel(), Math.min(opts.auditWindowMs, 5000));
     e.poller.unref();
@@ -252,5 +264,6 @@ export class NetworkEnforcer {
     this.decisions.stop();
     for (const id of [...this.sandboxes.keys()]) await this.detach(id);
     await mustRun('nft', ['-f', '-'], { input: deleteTable }).catch(() => undefined);
+    await this.lock?.release();
   }
 }

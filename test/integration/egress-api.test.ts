@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, PermissionDeniedError, Sandbox } from '../../sdk';
 import type { AuditPage } from '../../lib/api/audit';
 import type { CurrentPolicies } from '../../lib/api/policies';
+import { joinToken } from '../support/agent';
 import { waitForLocalHost } from '../support/appliance';
 import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 import { NET, startNetLab, type NetLab } from '../support/netlab';
@@ -150,6 +153,42 @@ describe('egress through the API, SDK and audit trail', () => {
       await sandbox.kill();
     }
   });
+
+  it('a second agent in the same network namespace is refused egress before it touches the first one\'s rules', async () => {
+    const sandbox = await Sandbox.create({ ...opts, network: { allow: [{ domain: 'allowed.test', ports: [80] }] } });
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-agent-second-'));
+    const agent = (...args: string[]) => {
+      let out = '';
+      const child = spawn('nsenter', [`--net=/var/run/netns/${lab.hostNs}`, process.execPath, '--import', 'tsx', 'agent/main.ts', ...args], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_AGENT_STATE_DIR: state, SBX_AGENT_EGRESS: 'on', SBX_AGENT_DNS_UPSTREAM: NET.dns, SBX_AGENT_WARM_POOL: '0', SBX_AGENT_HEARTBEAT_SECONDS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      return { child, output: () => out, exit: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+    };
+    try {
+      const joined = agent('join', '--url', `https://127.0.0.1:${cp.port}`, '--token', (await joinToken(admin)).token, '--hostname', 'second-agent');
+      expect(await joined.exit, joined.output()).toBe(0);
+      const second = agent('run');
+      try {
+        for (let i = 0; i < 100 && !second.output().includes('enforces egress in this network namespace'); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(second.output()).toMatch(/another agent \(pid \d+\) enforces egress in this network namespace, and its nftables table would be replaced: run one agent per host/);
+        // The first agent's rules are whole: its sandbox still reaches what it may, and nothing else.
+        expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+        expect((await sandbox.exec(['python3', '-c', fetch('http://other.test/')])).stdout.trim()).toBe('URLError');
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exit;
+      }
+      // Its stopping took nothing of the first agent's either.
+      expect((await sandbox.exec(['python3', '-c', fetch('http://allowed.test/')])).stdout.trim()).toBe(`site=${NET.allowedSite} host=allowed.test`);
+    } finally {
+      await sandbox.kill();
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a sandbox allowed nothing pauses: its network goes with the pause and it resumes without one', async () => {
     const sandbox = await Sandbox.create({ ...opts });
