@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,11 @@ describe('one control plane per data directory', () => {
     expect(second).toBeInstanceOf(Error);
     expect((second as Error).message).toMatch(new RegExp(`exited with 75:\\s*sbx: the data directory ${cp.dataDir} is in use by a control plane \\(pid ${cp.pid()}\\): stop it first`));
     expect(await count()).toBe(starts);
+    // `npm start` says so before its set-up could rebuild the console under the running one.
+    const viaStart = spawnSync('bash', ['scripts/start.sh'], { cwd: path.resolve(import.meta.dirname, '../..'), env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_DATA_DIR: cp.dataDir }, encoding: 'utf8', timeout: 60_000 });
+    expect(viaStart.status).toBe(75);
+    expect(viaStart.stderr).toContain(`is in use by a control plane (pid ${cp.pid()})`);
+    expect(viaStart.stdout).not.toContain('setup:');
     // The first one still records what it does, on a chain no one else moved.
     expect((await admin.post('/api/v1/users', { username: 'erin', displayName: 'Erin', role: 'auditor' })).status).toBe(200);
     const head = ((await admin.get('/api/v1/audit?limit=2')).body as AuditPage).events;
