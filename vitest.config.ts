@@ -24,6 +24,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          setupFiles: ['test/support/integration-setup.ts'],
         },
       },
     ],

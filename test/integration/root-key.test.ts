@@ -8,11 +8,23 @@ import type { AuditPage } from '../../lib/api/audit';
 import { openRootKey } from '../../server/keys/root-key';
 import { rotateRootKey } from '../../server/keys/rotate-root-key';
 import { unseal } from '../../server/keys/seal';
-import { adminClient, startControlPlane } from '../support/control-plane';
+import { adminClient, startControlPlane, type ControlPlane } from '../support/control-plane';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-rootkey-'));
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const running: ControlPlane[] = [];
+afterAll(async () => {
+  // A test that failed half-way leaves no control plane behind.
+  for (const c of running) await c.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** Starts a control plane on `dataDir` (stopped by afterAll if a test does not get to it). */
+async function start(env: Record<string, string>, dataDir: string): Promise<ControlPlane> {
+  const c = await startControlPlane(env, dataDir);
+  running.push(c);
+  return c;
+}
 
 /** Starts the control plane on `dataDir` expecting it to stop at once; returns its exit code and stderr. */
 function refused(dataDir: string, env: Record<string, string>) {
@@ -50,7 +62,7 @@ describe('the root key', () => {
   it('is taken from a passphrase, and a wrong or missing passphrase stops start-up with nothing changed', async () => {
     const dataDir = fs.mkdtempSync(path.join(work, 'pass-'));
     const right = secretFile('pass-right', 'correct horse battery staple\n');
-    const cp = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: right }, dataDir);
+    const cp = await start({ SBX_ROOT_PASSPHRASE_FILE: right }, dataDir);
     await cp.stop();
     expect(fs.existsSync(path.join(dataDir, 'root.key'))).toBe(false);
     const record = JSON.parse(fs.readFileSync(path.join(dataDir, 'root-key.json'), 'utf8')) as { kind: string; scrypt: { N: number } };
@@ -69,14 +81,14 @@ describe('the root key', () => {
     // Nothing was made or changed by the refused starts: no new key, no new secret.
     expect(snapshot(dataDir)).toEqual(before);
 
-    const again = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: right }, dataDir);
+    const again = await start({ SBX_ROOT_PASSPHRASE_FILE: right }, dataDir);
     await again.stop();
   }, 120_000);
 
   it('is taken from a key file readable by its owner alone, and another key is refused', async () => {
     const dataDir = fs.mkdtempSync(path.join(work, 'file-'));
     const key = secretFile('key-right', `${Buffer.alloc(32, 1).toString('base64')}\n`);
-    const cp = await startControlPlane({ SBX_ROOT_KEY_FILE: key }, dataDir);
+    const cp = await start({ SBX_ROOT_KEY_FILE: key }, dataDir);
     await cp.stop();
     const before = snapshot(dataDir);
     const other = refused(dataDir, { SBX_ROOT_KEY_FILE: secretFile('key-other', Buffer.alloc(32, 2).toString('base64')) });
@@ -92,7 +104,7 @@ describe('the root key', () => {
 
   it('made on first start is never silently made again when it goes missing', async () => {
     const dataDir = fs.mkdtempSync(path.join(work, 'gen-'));
-    const cp = await startControlPlane({}, dataDir);
+    const cp = await start({}, dataDir);
     await cp.stop();
     fs.rmSync(path.join(dataDir, 'root.key'));
     const r = refused(dataDir, {});
@@ -113,7 +125,7 @@ describe('the root key', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rotate-root-key.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', SBX_DATA_DIR: dataDir, ...env }, encoding: 'utf8', timeout: 60_000 });
       return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
     };
-    const cp = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passA }, dataDir);
+    const cp = await start({ SBX_ROOT_PASSPHRASE_FILE: passA }, dataDir);
     const admin = await adminClient(cp);
     expect((await admin.post('/api/v1/audit/siem', { kind: 'splunk_hec', name: 'splunk', url: 'https://127.0.0.1:9/services/collector/event', token: 'HEC-TOKEN-1234', caPem: cp.ca })).status).toBe(200);
     expect((await admin.post('/api/v1/keys', { name: 'team-a' })).status).toBe(200);
@@ -155,7 +167,7 @@ describe('the root key', () => {
     expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passA }).code).toBe(78);
 
     // The next start records it; the ledger goes on signing with its unsealed key, and KEKs work.
-    const after = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passB }, dataDir);
+    const after = await start({ SBX_ROOT_PASSPHRASE_FILE: passB }, dataDir);
     const admin2 = await adminClient(after);
     const events = ((await admin2.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events;
     expect(events).toHaveLength(1);
@@ -176,7 +188,7 @@ describe('the root key', () => {
     rotateRootKey(opts, 'database');
     expect(refused(dataDir, { SBX_ROOT_PASSPHRASE_FILE: passB }).code).toBe(78);
     expect(fs.existsSync(journal)).toBe(false);
-    const last = await startControlPlane({ SBX_ROOT_PASSPHRASE_FILE: passC }, dataDir);
+    const last = await start({ SBX_ROOT_PASSPHRASE_FILE: passC }, dataDir);
     const admin3 = await adminClient(last);
     expect(((await admin3.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events).toHaveLength(2);
     expect((await admin3.post('/api/v1/audit/verify', {})).body).toMatchObject({ ok: true });
@@ -189,7 +201,7 @@ describe('the root key', () => {
     const keyFile = secretFile('rot-key', `${Buffer.alloc(32, 7).toString('base64')}\n`);
     expect(rotate({}, '--to', 'file', '--file', keyFile).code).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'root.key'))).toBe(false);
-    const onFile = await startControlPlane({ SBX_ROOT_KEY_FILE: keyFile }, dataDir);
+    const onFile = await start({ SBX_ROOT_KEY_FILE: keyFile }, dataDir);
     const admin4 = await adminClient(onFile);
     const kinds = ((await admin4.get('/api/v1/audit?action=system.root_key_rotate')).body as AuditPage).events.map((e) => e.details);
     expect(kinds).toMatchObject([{ kind: 'file', previousKind: 'generated' }, { kind: 'generated', previousKind: 'passphrase' }, {}, {}]);

@@ -39,6 +39,33 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs the real control plane (`node --import tsx server/main.ts`) on a free port with its own data dir. */
+/** Control planes this test file started that still run (see stopLeftoverControlPlanes). */
+const running = new Map<ChildProcess, string | null>();
+
+/**
+ * Stops what a test file that failed half-way left running (integration-setup.ts runs it after
+ * each file): SIGINT, as for Ctrl-C, so that each takes its local agent and sandboxes with it.
+ */
+export async function stopLeftoverControlPlanes(): Promise<number> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      ([child, dir]) =>
+        new Promise<void>((resolve) => {
+          const hard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          child.once('exit', () => {
+            clearTimeout(hard);
+            // A data directory it made itself goes too, as its stop() would have removed it.
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+            resolve();
+          });
+          child.kill('SIGINT');
+        }),
+    ),
+  );
+  return left.length;
+}
+
 export async function startControlPlane(
   env: Record<string, string> = {},
   dataDir?: string,
@@ -79,6 +106,9 @@ export async function startControlPlane(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const launched = child;
+    running.set(launched, dataDir ? null : dir);
+    launched.once('exit', () => running.delete(launched));
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {
