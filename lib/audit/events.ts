@@ -10,6 +10,9 @@ export const AuditActor = z.object({
 export type AuditActor = z.infer<typeof AuditActor>;
 
 /** What it was done to. */
+/** How a root key is supplied: made in the data directory, a key file, or a passphrase. */
+export const RootKeyKind = z.enum(['generated', 'file', 'passphrase']);
+
 export const AuditTarget = z.object({
   type: z.enum(['user', 'api_key', 'session', 'setting', 'system', 'agent', 'join_token', 'certificate', 'sandbox', 'siem', 'kek', 'policy']),
   id: z.string().nullable(),
@@ -315,7 +318,7 @@ export const AuditAction = z.discriminatedUnion('action', [
   z.object({
     /** The root key was rotated (offline, while the control plane was stopped): every secret it seals was sealed again. */
     action: z.literal('system.root_key_rotate'),
-    details: z.object({ kind: z.enum(['generated', 'file', 'passphrase']), previousKind: z.enum(['generated', 'file', 'passphrase']), rotatedAt: z.string() }),
+    details: z.object({ kind: RootKeyKind, previousKind: RootKeyKind, rotatedAt: z.string() }),
   }),
   z.object({
     action: z.literal('system.bootstrap'),

@@ -7,6 +7,9 @@ export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
 }
 
+/** Open lock connections: referenced here so that garbage collection never closes one (and lets go of its lock). */
+const held = new Set<Database.Database>();
+
 /**
  * Takes the data directory for this process alone, for as long as it runs. Two control planes on
  * one directory would each move the ledger's chain from their own idea of its head (the second's
@@ -14,9 +17,6 @@ export class DataDirInUseError extends Error {
  * The lock is SQLite's exclusive lock on a file of its own (an fcntl lock): the kernel lets go of
  * it when the process ends, however it ends, so a crash leaves nothing to clean up.
  */
-/** Open lock connections: referenced here so that garbage collection never closes one (and lets go of its lock). */
-const held = new Set<Database.Database>();
-
 export function lockDataDir(dataDir: string, role: 'control plane' | 'root key rotation'): { release(): void } {
   const file = path.join(dataDir, 'control-plane.lock');
   const pidFile = path.join(dataDir, 'control-plane.pid');

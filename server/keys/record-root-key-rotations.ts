@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { RootKeyKind } from '../../lib/audit/events';
 import { audited } from '../audit/audited';
 import { auditEvent, SYSTEM_ACTOR } from '../audit/event';
 import type { ServerContext } from '../context';
-
-type Kind = 'generated' | 'file' | 'passphrase';
-const kind = (k: string): Kind => (k === 'file' || k === 'passphrase' ? k : 'generated');
 
 /**
  * Writes root key rotations made offline since the last start to the audit ledger, each in one
@@ -18,7 +16,7 @@ export async function recordRootKeyRotations(deps: Pick<ServerContext, 'db' | 'l
       await record(
         auditEvent(
           { actor: SYSTEM_ACTOR, sourceIp: null, userAgent: null, requestId: randomUUID() },
-          { action: 'system.root_key_rotate', details: { kind: kind(r.kind), previousKind: kind(r.previousKind), rotatedAt: r.rotatedAt.toISOString() } },
+          { action: 'system.root_key_rotate', details: { kind: RootKeyKind.parse(r.kind), previousKind: RootKeyKind.parse(r.previousKind), rotatedAt: r.rotatedAt.toISOString() } },
           { type: 'system', id: null, name: 'root key' },
         ),
       );
