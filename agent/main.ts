@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AuditSpool } from './audit/spool';
 import { AgentChannel } from './channel';
+import { installCrashGuard } from './crash-guard';
 import { loadAgentConfig } from './config';
 import { enroll } from './enroll';
 import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
       console.error(`sbx-agent run: ${config.stateDir} holds no enrolled agent; run sbx-agent join first`);
       return 1;
     }
+    installCrashGuard(log);
     // Without a working runsc the agent still connects (so the console shows why) but refuses sandboxes.
     const images = new PausedImages(path.join(config.stateDir, 'paused'), config.stagingDir);
     let runtime: RunscRuntime | null = null;
@@ -69,7 +71,13 @@ async function main(): Promise<number> {
     let removed: string[] = [];
     try {
       inMemory(config.runDir, 'SBX_AGENT_RUN_DIR', "sandbox specs (with their environment) would be written to disk");
-      runtime = await RunscRuntime.open({ stateDir: path.join(config.stateDir, 'sandboxes'), runDir: config.runDir, platform: config.platform, checkpointCompression: config.checkpointCompression });
+      runtime = await RunscRuntime.open({
+        stateDir: path.join(config.stateDir, 'sandboxes'),
+        runDir: config.runDir,
+        platform: config.platform,
+        checkpointCompression: config.checkpointCompression,
+        onSandboxFault: (id, reason) => log.warn({ sandbox: id, reason }, 'a sandbox broke the protocol; its commands go by runsc exec from now on'),
+      });
       // Paused sandboxes are their encrypted images: kept, not leftovers.
       removed = await runtime.reconcile(new Set(images.ids()));
       if (removed.length > 0) log.warn({ removed }, 'removed sandboxes left over from an earlier run');

@@ -2,12 +2,14 @@
 # costs a fork and exec inside gVisor instead of a whole `runsc exec`. It speaks newline-delimited
 # JSON on its stdin/stdout with the host agent:
 #   in:  {"op":"run","id":ID,"argv":[...],"env":{...},"cwd":DIR,"stdin":B64|null}
-#        {"op":"kill","id":ID}
+#        {"op":"kill","id":ID}  {"op":"pause","id":ID}  {"op":"resume","id":ID}
 #   out: {"ev":"ready"}  {"id":ID,"ev":"out","fd":1|2,"data":B64}
 #        {"id":ID,"ev":"exit","code":N} | {"id":ID,"ev":"exit","signal":N} | {"id":ID,"ev":"error","message":M}
 # Each command leads its own session, so a kill ends everything it started. Commands are started
 # by the sandbox's spawner (spawner.py), not by this server: they then belong to the sandbox's own
 # process tree, which a checkpoint keeps (this server, a `runsc exec` session, is not restorable).
+# A paused command's output is not read until it is resumed: its pipes fill and the command waits,
+# which is how a reader that stops reading holds a command back (the agent pauses it).
 import base64, fcntl, json, os, selectors, signal, socket, sys, time
 
 sel = selectors.DefaultSelector()
@@ -16,8 +18,12 @@ out = sys.stdout.buffer
 
 
 def emit(msg):
-    out.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+    out.write(json.dumps(msg, separators=(",", ":"), allow_nan=False).encode() + b"\n")
     out.flush()
+
+
+def no_constant(name):
+    raise ValueError("unexpected " + name)
 
 
 def nonblock(fd):
@@ -80,7 +86,13 @@ def read_line(conn):
         if not more:
             raise OSError("the sandbox's spawner closed the connection")
         data += more
-    return json.loads(data)
+        if len(data) > 65536:
+            raise ValueError("the spawner's answer is too long")
+    # The spawner runs as the sandbox's user: its answer is checked before anything is taken from it.
+    answer = json.loads(data, parse_constant=no_constant)
+    if not isinstance(answer, dict):
+        raise ValueError("the spawner's answer is not an object")
+    return answer
 
 
 def run(msg):
@@ -95,21 +107,26 @@ def run(msg):
     try:
         conn = spawner()
         line = json.dumps({"argv": msg["argv"], "env": env, "cwd": msg.get("cwd") or None}).encode() + b"\n"
+        # A spawner that takes this long to answer is not there: the command fails, the server goes on.
+        conn.settimeout(10)
         socket.send_fds(conn, [line], [in_r, out_w, err_w])
         answer = read_line(conn)
+        conn.settimeout(None)
     except (OSError, ValueError) as e:
         answer = {"error": str(e)}
     for fd in (in_r, out_w, err_w):
         os.close(fd)
-    if "pid" not in answer:
+    pid = answer.get("pid")
+    if type(pid) is not int or pid < 2:
         for fd in (out_r, err_r, in_w):
             if fd is not None:
                 os.close(fd)
         if conn is not None:
             conn.close()
-        emit({"id": cid, "ev": "error", "message": answer.get("error", "the command did not start")})
+        error = answer.get("error")
+        emit({"id": cid, "ev": "error", "message": error[:4000] if isinstance(error, str) else "the command did not start"})
         return
-    c = {"pid": answer["pid"], "conn": conn, "rc": None, "open": {}, "stdin": data, "stdin_fd": None}
+    c = {"pid": pid, "conn": conn, "rc": None, "open": {}, "stdin": data, "stdin_fd": None, "paused": False}
     procs[cid] = c
     for fd, fdno in ((out_r, 1), (err_r, 2)):
         nonblock(fd)
@@ -131,8 +148,27 @@ def exited(cid, conn):
         status = {"signal": 9}
     conn.close()
     if c is not None:
-        c["rc"] = {"signal": status["signal"]} if "signal" in status else {"code": status.get("code", 0)}
+        sig, code = status.get("signal"), status.get("code")
+        if type(sig) is int and 0 < sig < 65:
+            c["rc"] = {"signal": sig}
+        elif type(code) is int and 0 <= code < 256:
+            c["rc"] = {"code": code}
+        else:
+            c["rc"] = {"signal": 9}
         finish(cid)
+
+
+def hold(cid, paused):
+    # Stops (or starts again) reading a command's output.
+    c = procs.get(cid)
+    if c is None or c["paused"] == paused:
+        return
+    c["paused"] = paused
+    for fd, fdno in c["open"].items():
+        if paused:
+            sel.unregister(fd)
+        else:
+            sel.register(fd, selectors.EVENT_READ, ("out", cid, fdno))
 
 
 def feed(cid, fd):
@@ -193,6 +229,8 @@ def main():
                     msg = json.loads(line)
                     if msg["op"] == "run":
                         run(msg)
+                    elif msg["op"] in ("pause", "resume"):
+                        hold(msg["id"], msg["op"] == "pause")
                     elif msg["op"] == "kill" and msg["id"] in procs:
                         try:
                             os.killpg(procs[msg["id"]]["pid"], signal.SIGKILL)

@@ -21,6 +21,8 @@ export type RunscOptions = {
   runsc?: string;
   /** How runsc compresses a checkpoint image before it is encrypted (default flate-best-speed). */
   checkpointCompression?: 'none' | 'flate-best-speed';
+  /** Told when a sandbox broke its side of a protocol (its command server was ended for it). */
+  onSandboxFault?: (sandboxId: string, reason: string) => void;
 };
 
 const INSTALL_HINT = 'runsc (gVisor) is not installed: apt-get install -t bookworm-backports runsc';
@@ -122,7 +124,13 @@ export class RunscRuntime implements SandboxRuntime {
       const verb = failure === 'start_failed' ? 'start' : 'resume';
       throw new RuntimeError(failure, `runsc could not ${verb} sandbox ${spec.id}: ${r.stderr.trim().split('\n').find((l) => /error|failed|cannot/i.test(l)) ?? r.stderr.trim().split('\n').pop() ?? r.code}`);
     }
-    const server = new ExecServer([...this.global(), 'exec'], this.runsc, SANDBOX_USER, spec.id);
+    const server = new ExecServer({
+      runsc: this.runsc,
+      runscArgs: [...this.global(), 'exec'],
+      user: SANDBOX_USER,
+      sandboxId: spec.id,
+      onFault: (reason) => this.opts.onSandboxFault?.(spec.id, `its command server was ended: ${reason}`),
+    });
     this.servers.set(spec.id, server);
     if (waitForServer) await server.ready;
   }
@@ -163,6 +171,13 @@ export class RunscRuntime implements SandboxRuntime {
       let timedOut = false;
       if (spec.stdoutSink) child.stdout.pipe(spec.stdoutSink);
       else child.stdout.on('data', (d: Buffer) => spec.onStdout?.(d));
+      const unwatch = spec.gate?.watch((shut) => {
+        for (const s of [child.stdout, child.stderr]) {
+          if (shut) s.pause();
+          else s.resume();
+        }
+      });
+      if (spec.gate?.shut) for (const s of [child.stdout, child.stderr]) s.pause();
       child.stderr.on('data', (d: Buffer) => {
         if (stderr.length < 4096) stderr += d.toString();
         spec.onStderr?.(d);
@@ -193,6 +208,7 @@ export class RunscRuntime implements SandboxRuntime {
       spec.signal?.addEventListener('abort', stop, { once: true });
       child.on('error', (err) => reject(new RuntimeError('exec_failed', err.message)));
       child.on('close', (code) => {
+        unwatch?.();
         if (timer) clearTimeout(timer);
         spec.signal?.removeEventListener('abort', stop);
         const started_ = fs.existsSync(pidFile);

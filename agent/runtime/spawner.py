@@ -8,12 +8,15 @@
 # It starts as root under tini with CAP_SETUID, CAP_SETGID and CAP_SETPCAP only, and stays as a
 # keeper the sandbox's user cannot signal; the spawner itself runs as that user with no capability
 # left, not even in its bounding set, and if the user kills it (say `kill -9 -1`), the keeper
-# starts it again, so the sandbox and its init live on.
+# starts it again, so the sandbox and its init live on. The keeper binds the socket itself and
+# keeps it across restarts: the name is never free, so the user cannot claim it while the spawner
+# is down and answer the command server in its place (the socket's backlog waits for the next one).
 import ctypes, errno, fcntl, json, os, selectors, signal, socket, time
 
 PR_CAPBSET_DROP = 24
+PR_SET_DUMPABLE = 4
+SOCKET_NAME = "\0sbx-spawner"
 
-sel = selectors.DefaultSelector()
 running = {}  # pid -> connection
 
 
@@ -107,15 +110,15 @@ def reap():
         conn.close()
 
 
-def main():
+def main(srv):
     wake_r, wake_w = os.pipe()
     nonblock(wake_r)
     nonblock(wake_w)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind("\0sbx-spawner")
-    srv.listen(128)
+    # Its own selector: an epoll set made before the fork would be shared with the keeper (and
+    # still hold the socket an earlier spawner registered).
+    sel = selectors.DefaultSelector()
     sel.register(wake_r, selectors.EVENT_READ, "wake")
     sel.register(srv, selectors.EVENT_READ, "accept")
     while True:
@@ -135,6 +138,9 @@ def main():
 
 
 def keep(uid, gid):
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(SOCKET_NAME)
+    srv.listen(128)
     while True:
         pid = os.fork()
         if pid == 0:
@@ -146,7 +152,9 @@ def keep(uid, gid):
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-            main()
+            # Not traceable by the user's own processes (a changed uid clears it too; said outright).
+            libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+            main(srv)
             os._exit(0)
         os.waitpid(pid, 0)
         time.sleep(0.05)

@@ -1,4 +1,5 @@
 import type { SandboxUsage } from '../../lib/wire/protocol';
+import type { OutputGate } from './output-gate';
 
 /** What a sandbox is made with. Limits are enforced by the cgroup (memory, pids, CPU) and tmpfs sizes. */
 export type SandboxSpec = {
@@ -32,6 +33,8 @@ export type ExecSpec = {
   stdoutSink?: NodeJS.WritableStream;
   /** Aborting kills the command inside the sandbox (the sandbox goes on). */
   signal?: AbortSignal;
+  /** While shut, the command's output is not read (it waits): backpressure from its reader. */
+  gate?: OutputGate;
 };
 
 /**

@@ -43,9 +43,9 @@ export function parseEntries(out: string, dir: string | null): FileEntry[] {
         name,
         path: dir === null ? name : path.posix.join(dir, name),
         type: TYPES[type] ?? 'other',
-        size: Number(size) || 0,
-        mode,
-        modifiedAt: new Date(Math.round(Number(mtime) * 1000) || 0).toISOString(),
+        size: /^[0-9]{1,16}$/.test(size) ? Number(size) : 0,
+        mode: /^[0-7]{1,4}$/.test(mode) ? mode : '0',
+        modifiedAt: new Date(/^[0-9]{1,12}(\.[0-9]+)?$/.test(mtime) ? Math.round(Number(mtime) * 1000) : 0).toISOString(),
       };
     });
 }
@@ -54,24 +54,42 @@ type Run = (cmd: string[], extra?: Partial<ExecSpec>) => Promise<{ stdout: strin
 
 /** A metadata operation (stat, list, rm, mkdir, mv) that takes longer than this has failed. */
 const QUICK_OP_MS = 60_000;
+/**
+ * The tools run inside the sandbox, so what they print is the sandbox's to choose: more than this
+ * (about 100,000 directory entries) ends the tool and fails the operation instead of filling the
+ * agent's memory.
+ */
+export const MAX_TOOL_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 export class SandboxFiles {
   constructor(private readonly runtime: SandboxRuntime) {}
 
   private runner(runtimeId: string): Run {
     return async (cmd, extra = {}) => {
-      let stdout = '';
+      const chunks: Buffer[] = [];
+      let bytes = 0;
       let stderr = '';
+      const tooMuch = new AbortController();
+      const outer = extra.signal;
+      if (outer?.aborted) tooMuch.abort();
+      else outer?.addEventListener('abort', () => tooMuch.abort(), { once: true });
       const r = await this.runtime.exec(runtimeId, {
         cmd,
         cwd: '/',
         timeoutMs: extra.stdin || extra.stdoutSink ? undefined : QUICK_OP_MS,
-        onStdout: (d) => (stdout += d.toString()),
+        onStdout: (d) => {
+          bytes += d.length;
+          if (bytes > MAX_TOOL_OUTPUT_BYTES) return tooMuch.abort();
+          chunks.push(d);
+        },
         onStderr: (d) => {
-          if (stderr.length < 8192) stderr += d.toString();
+          if (stderr.length < 8192) stderr += d.toString().slice(0, 8192);
         },
         ...extra,
+        signal: tooMuch.signal,
       });
+      const stdout = Buffer.concat(chunks).toString();
+      if (bytes > MAX_TOOL_OUTPUT_BYTES) return { stdout: '', stderr: `${cmd[0]} printed more than ${MAX_TOOL_OUTPUT_BYTES / 1024 / 1024} MiB (too many entries)`, code: null };
       if (r.timedOut) return { stdout, stderr: `${cmd[0]} did not finish within ${QUICK_OP_MS / 1000} s`, code: null };
       return { stdout, stderr, code: r.exitCode };
     };
