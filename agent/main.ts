@@ -9,6 +9,7 @@ import pino from 'pino';
 import { AuditSpool } from './audit/spool';
 import { AgentChannel } from './channel';
 import { installCrashGuard } from './crash-guard';
+import { ensurePrivateDir, PrivateDirError } from './private-dir';
 import { loadAgentConfig } from './config';
 import { enroll } from './enroll';
 import { DEFAULT_LIMITS, DEFAULT_SANDBOX_IMAGE } from '../lib/api/sandboxes';
@@ -58,6 +59,15 @@ async function main(): Promise<number> {
     }
   }
   if (command === 'run') {
+    // Both live in memory where anyone may make files: one someone else made first is refused.
+    try {
+      ensurePrivateDir(config.runDir, 'SBX_AGENT_RUN_DIR', { inMemory: 'sandbox specs (with their environment) would be written to disk' });
+      ensurePrivateDir(config.stagingDir, 'SBX_AGENT_STAGING_DIR', { inMemory: 'a plaintext checkpoint would touch the disk' });
+    } catch (error) {
+      if (!(error instanceof PrivateDirError)) throw error;
+      console.error(`sbx-agent run: ${error.message}`);
+      return 78;
+    }
     const identity = loadIdentity(agentFiles(config.stateDir));
     if (!identity) {
       console.error(`sbx-agent run: ${config.stateDir} holds no enrolled agent; run sbx-agent join first`);
@@ -70,7 +80,6 @@ async function main(): Promise<number> {
     let problem: string | null = null;
     let removed: string[] = [];
     try {
-      inMemory(config.runDir, 'SBX_AGENT_RUN_DIR', "sandbox specs (with their environment) would be written to disk");
       runtime = await RunscRuntime.open({
         stateDir: path.join(config.stateDir, 'sandboxes'),
         runDir: config.runDir,
@@ -118,12 +127,6 @@ async function main(): Promise<number> {
   }
   console.error(USAGE);
   return 2;
-}
-
-/** Refuses a directory that is not in memory (tmpfs) for what must not touch the disk. */
-function inMemory(dir: string, name: string, why: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (fs.statfsSync(dir).type !== 0x01021994) throw new Error(`${name}: ${dir} is not in memory (tmpfs): ${why}`);
 }
 
 void main().then((code) => process.exit(code));

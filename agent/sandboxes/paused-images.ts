@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { decryptStream, encryptStream } from '../../lib/envelope/envelope';
+import { freshPrivateDir } from '../private-dir';
 import { decodeHeader, HEADER_ROOM, newHeader, rewrapHeader, type EnvelopeHeader } from '../../lib/envelope/format';
 
-/** Linux's magic number of tmpfs: a staging directory must be in memory. */
-const TMPFS = 0x01021994;
 
 /**
  * Where an agent gets data keys: from the control plane over mTLS, which alone holds the KEKs and
@@ -35,14 +34,7 @@ export class PausedImages {
 
   /** A fresh staging directory in memory, or an error saying why there is none (fail closed). */
   stage(id: string): string {
-    fs.mkdirSync(this.stagingRoot, { recursive: true, mode: 0o700 });
-    if (fs.statfsSync(this.stagingRoot).type !== TMPFS) {
-      throw new Error(`the staging directory ${this.stagingRoot} is not in memory (tmpfs): a plaintext checkpoint would touch the disk`);
-    }
-    const staging = path.join(this.stagingRoot, `${id}-${process.pid}-${Date.now()}`);
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(staging, { mode: 0o700 });
-    return staging;
+    return freshPrivateDir(this.stagingRoot, 'SBX_AGENT_STAGING_DIR', `${id}-`, 'a plaintext checkpoint would touch the disk');
   }
 
   /** Removes a staging directory (plaintext in memory). */
