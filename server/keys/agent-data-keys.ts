@@ -23,7 +23,7 @@ async function checkOwnership(deps: Deps, agentId: string, sandboxId: string, co
 export async function issueKeyForAgent(deps: Deps, agentId: string, p: { sandboxId: string; context: string }, meta: RequestMeta) {
   const sandbox = await checkOwnership(deps, agentId, p.sandboxId, p.context);
   const kek = await findKek(deps.db, sandbox.kekId ?? DEFAULT_KEK);
-  const issued = await issueDataKey(deps, kek.id);
+  const issued = await issueDataKey(deps, kek.id, { context: p.context, host: agentId });
   await audited(deps, (_tx, record) =>
     record(auditEvent(meta, { action: 'key.use', details: { name: kek.name, version: issued.kek.version, op: 'issue', context: p.context, sandboxId: p.sandboxId } }, { type: 'sandbox', id: p.sandboxId, name: sandbox.image })),
   );
@@ -34,7 +34,7 @@ export async function issueKeyForAgent(deps: Deps, agentId: string, p: { sandbox
 export async function rewrapKeyForAgent(deps: Deps, agentId: string, p: { sandboxId: string; context: string; kek: KekRef; wrappedKey: string }, meta: RequestMeta) {
   const sandbox = await checkOwnership(deps, agentId, p.sandboxId, p.context);
   const kek = await findKek(deps.db, p.kek.id);
-  const moved = await rewrapKey(deps, p.kek, p.wrappedKey);
+  const moved = await rewrapKey(deps, p.kek, { context: p.context, host: agentId }, p.wrappedKey);
   await audited(deps, (_tx, record) =>
     record(auditEvent(meta, { action: 'key.use', details: { name: kek.name, version: moved.kek.version, op: 'rewrap', context: p.context, sandboxId: p.sandboxId } }, { type: 'sandbox', id: p.sandboxId, name: sandbox.image })),
   );
@@ -49,7 +49,7 @@ export async function unwrapKeyForAgent(deps: Deps, agentId: string, p: { sandbo
   const details = { name: kek.name, version: p.kek.version, op: 'unwrap' as const, context: p.context, sandboxId: p.sandboxId };
   let key: Buffer;
   try {
-    key = await unwrapKey(deps, p.kek, p.wrappedKey);
+    key = await unwrapKey(deps, p.kek, { context: p.context, host: agentId }, p.wrappedKey);
   } catch (error) {
     await audited(deps, (_tx, record) => record(auditEvent(meta, { action: 'key.use', details: { ...details, reason: (error as Error).message } }, target, 'denied')));
     throw error;

@@ -20,12 +20,12 @@ const ROUNDS = 3;
 const kek = randomBytes(32);
 const ref = { id: 'kek-bench', version: 1 };
 const keys: DataKeys = {
-  issue: async () => {
+  issue: async (_id, context) => {
     const dataKey = randomBytes(32);
-    return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, dataKey) };
+    return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, { context, host: 'this-host' }, dataKey) };
   },
   rewrap: async (_id, h) => ({ kek: h.kek, wrappedKey: h.wrappedKey }),
-  unwrap: async (_id, h) => unwrapDataKey(kek, h.kek, h.wrappedKey) ?? Buffer.alloc(32),
+  unwrap: async (_id, h) => unwrapDataKey(kek, h.kek, { context: h.context, host: 'this-host' }, h.wrappedKey) ?? Buffer.alloc(32),
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const ms = (t0: number) => performance.now() - t0;

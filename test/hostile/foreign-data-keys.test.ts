@@ -11,10 +11,14 @@ import { startAppliance } from '../support/appliance';
 import type { adminClient, ControlPlane } from '../support/control-plane';
 
 // Another enrolled host (a compromised agent, say) asks the control plane for the data keys of a
-// sandbox that runs elsewhere: it must get nothing, and the refusals are plain.
+// sandbox that runs elsewhere, or reports another host's sandbox stopped: it must get nothing and
+// change nothing, and the refusals are plain. The intruder is a real enrolled agent's identity
+// driven by hand: it heartbeats, takes a sandbox of its own, and then lies.
 let cp: ControlPlane;
 let admin: Awaited<ReturnType<typeof adminClient>>;
 let sandbox: Sandbox;
+let neighbour: Sandbox;
+let own: Sandbox;
 let work: string;
 let ws: WebSocket;
 let peer: RpcPeer<typeof agentMethods, typeof controlMethods>;
@@ -25,9 +29,10 @@ beforeAll(async () => {
   sandbox = await Sandbox.create({ ...opts });
   await sandbox.exec(['sh', '-c', 'echo secret > ~/s.txt']);
   await sandbox.pause();
+  neighbour = await Sandbox.create({ ...opts, hostLabels: { host: 'local' } });
   work = tempStateDir();
   const state = path.join(work, 'intruder');
-  const join = runAgent(state, ['join', '--url', `https://127.0.0.1:${cp.port}`, '--token', (await joinToken(admin)).token]);
+  const join = runAgent(state, ['join', '--url', `https://127.0.0.1:${cp.port}`, '--token', (await joinToken(admin, { labels: { zone: 'intruder' } })).token]);
   expect(await join.exit).toBe(0);
   ws = new WebSocket(`wss://127.0.0.1:${cp.gatewayPort}${CHANNEL_PATH}`, {
     ca: cp.ca,
@@ -39,12 +44,25 @@ beforeAll(async () => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  peer = new RpcPeer((text) => ws.send(text), agentMethods, controlMethods, {}, 'x');
+  peer = new RpcPeer((text) => ws.send(text), agentMethods, controlMethods, { 'sandbox.create': async () => ({ startedAt: new Date().toISOString(), startMs: 1 }) }, 'x');
   ws.on('message', (data) => void peer.receive(data.toString()));
+  await peer.call('heartbeat', {
+    agentVersion: '0.1.0',
+    runscVersion: 'runsc version 0.0~20240729.0',
+    kernel: 'Linux',
+    platform: 'linux/x64',
+    capacity: { cpus: 2, memoryMiB: 4096, sandboxSlots: 4, egress: false },
+    health: { status: 'ok', problems: [] },
+    sandboxes: 0,
+    certificateNotAfter: new Date(Date.now() + 86_400_000).toISOString(),
+    policy: null,
+  });
+  own = await Sandbox.create({ ...opts, hostLabels: { zone: 'intruder' }, network: { mode: 'none' } });
 }, 180_000);
 afterAll(async () => {
   ws?.close();
   await sandbox?.kill().catch(() => undefined);
+  await neighbour?.kill().catch(() => undefined);
   await cp?.stop();
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -67,7 +85,29 @@ describe('data keys asked for by a host that does not run the sandbox', () => {
     // Nothing was handed out to it: the only key uses recorded are the owner host's own.
     const uses = (await admin.get('/api/v1/audit?action=key.use')).body as { events: { actor: { name: string } }[] };
     expect(new Set(uses.events.map((e) => e.actor.name)).size).toBe(1);
+    // Nor under the name of its own sandbox: the wrapped key is bound to the object and host it was made for.
+    await expect(peer.call('keys.unwrap', { sandboxId: own.id, context: `checkpoint:${own.id}:${file.slice(0, -'.sbxe'.length)}`, kek: h.kek, wrappedKey: h.wrappedKey }, 10_000)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/was not made by version 1 of key default for checkpoint:sbx-[a-z0-9]{20}:\S+ on this host/) as string,
+    });
+    await expect(peer.call('keys.rewrap', { sandboxId: own.id, context: `checkpoint:${own.id}:${file.slice(0, -'.sbxe'.length)}`, kek: h.kek, wrappedKey: h.wrappedKey }, 10_000)).rejects.toMatchObject({ code: 'invalid_argument' });
     // The sandbox's own host still resumes it.
     expect((await sandbox.resume()).state).toBe('running');
   }, 120_000);
+});
+
+describe('writes an agent makes about sandboxes it does not run', () => {
+  it('a stop reported for another host\'s sandbox changes nothing and is recorded as denied', async () => {
+    expect(own.info.hostId).not.toBe(neighbour.info.hostId);
+    peer.emit('sandbox.stopped', { id: neighbour.id, reason: 'failed' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await neighbour.refresh()).state).toBe('running');
+    expect(await neighbour.exec(['echo', 'up'])).toMatchObject({ exitCode: 0, stdout: 'up\n' });
+    const stops = ((await admin.get(`/api/v1/audit?action=sandbox.stop&target=${neighbour.id}`)).body as { events: { outcome: string; details: { detail?: string } }[] }).events;
+    expect(stops).toEqual([expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ detail: 'refused: the sandbox does not run on this host' }) as object })]);
+    // Its own sandbox it may report stopped.
+    peer.emit('sandbox.stopped', { id: own.id, reason: 'failed' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await own.refresh()).state).toBe('failed');
+  }, 60_000);
 });

@@ -12,6 +12,8 @@ let cp: ControlPlane;
 let admin: Awaited<ReturnType<typeof adminClient>>;
 let db: Db;
 let rootKey: Buffer;
+/** What the data keys of these tests are bound to: one object of one host. */
+const B = { context: 'checkpoint:sbx-aaaaaaaaaaaaaaaaaaaa:pages', host: 'agent-test' };
 
 beforeAll(async () => {
   cp = await startControlPlane();
@@ -59,18 +61,18 @@ describe('key-encryption keys', () => {
   });
 
   it('rotate: new data keys use the new version at once, old ones keep unwrapping, and rewrap moves a data key without changing it', async () => {
-    const before = await issueDataKey({ db, rootKey }, 'team-a');
+    const before = await issueDataKey({ db, rootKey }, 'team-a', B);
     expect(before.kek.version).toBe(1);
     const rotated = (await admin.post('/api/v1/keys/team-a/rotate', {})).body as { key: KekView };
     expect(rotated.key.latestVersion).toBe(2);
-    const after = await issueDataKey({ db, rootKey }, 'team-a');
+    const after = await issueDataKey({ db, rootKey }, 'team-a', B);
     expect(after.kek).toEqual({ id: rotated.key.id, version: 2 });
-    expect((await unwrapKey({ db, rootKey }, before.kek, before.wrappedKey)).equals(before.dataKey)).toBe(true);
-    const moved = await rewrapKey({ db, rootKey }, before.kek, before.wrappedKey);
+    expect((await unwrapKey({ db, rootKey }, before.kek, B, before.wrappedKey)).equals(before.dataKey)).toBe(true);
+    const moved = await rewrapKey({ db, rootKey }, before.kek, B, before.wrappedKey);
     expect(moved.kek.version).toBe(2);
-    expect((await unwrapKey({ db, rootKey }, moved.kek, moved.wrappedKey)).equals(before.dataKey)).toBe(true);
+    expect((await unwrapKey({ db, rootKey }, moved.kek, B, moved.wrappedKey)).equals(before.dataKey)).toBe(true);
     // A wrapped key cannot be passed off as another version's.
-    await expect(unwrapKey({ db, rootKey }, { ...before.kek, version: 2 }, before.wrappedKey)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(unwrapKey({ db, rootKey }, { ...before.kek, version: 2 }, B, before.wrappedKey)).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(await events('key.rotate')).toEqual([expect.objectContaining({ details: { name: 'team-a', version: 2 } })]);
   });
 
@@ -78,16 +80,16 @@ describe('key-encryption keys', () => {
     const v1 = await unwrapable('team-a');
     const raised = await admin.patch('/api/v1/keys/team-a', { minDecryptVersion: 2 });
     expect((raised.body as { key: KekView }).key.minDecryptVersion).toBe(2);
-    await expect(unwrapKey({ db, rootKey }, v1.kek, v1.wrappedKey)).rejects.toMatchObject({ code: 'permission_denied', message: 'Version 1 of key team-a is below its minimum decryption version (2).' });
+    await expect(unwrapKey({ db, rootKey }, v1.kek, B, v1.wrappedKey)).rejects.toMatchObject({ code: 'permission_denied', message: 'Version 1 of key team-a is below its minimum decryption version (2).' });
     expect((await admin.patch('/api/v1/keys/team-a', { minDecryptVersion: 9 })).body).toMatchObject({ error: { code: 'invalid_argument', message: expect.stringMatching(/^minDecryptVersion: expected at most 2/) } });
     await admin.patch('/api/v1/keys/team-a', { minDecryptVersion: 1 });
-    expect((await unwrapKey({ db, rootKey }, v1.kek, v1.wrappedKey)).equals(v1.dataKey)).toBe(true);
+    expect((await unwrapKey({ db, rootKey }, v1.kek, B, v1.wrappedKey)).equals(v1.dataKey)).toBe(true);
 
     expect((await admin.patch('/api/v1/keys/team-a/versions/2', { state: 'disabled' })).body).toMatchObject({ error: { code: 'conflict', message: expect.stringMatching(/latest of key team-a.*rotate the key first/) } });
     await admin.patch('/api/v1/keys/team-a/versions/1', { state: 'disabled' });
-    await expect(unwrapKey({ db, rootKey }, v1.kek, v1.wrappedKey)).rejects.toMatchObject({ message: 'Version 1 of key team-a is disabled.' });
+    await expect(unwrapKey({ db, rootKey }, v1.kek, B, v1.wrappedKey)).rejects.toMatchObject({ message: 'Version 1 of key team-a is disabled.' });
     await admin.patch('/api/v1/keys/team-a/versions/1', { state: 'active' });
-    expect((await unwrapKey({ db, rootKey }, v1.kek, v1.wrappedKey)).equals(v1.dataKey)).toBe(true);
+    expect((await unwrapKey({ db, rootKey }, v1.kek, B, v1.wrappedKey)).equals(v1.dataKey)).toBe(true);
     expect((await admin.patch('/api/v1/keys/team-a/versions/x', { state: 'active' })).body).toMatchObject({ error: { code: 'invalid_argument', message: 'version: expected a version number such as 1 (got "x")' } });
     const updates = await events('key.update');
     expect(updates.map((e) => e.details)).toEqual(expect.arrayContaining([{ name: 'team-a', minDecryptVersion: { from: 1, to: 2 } }, { name: 'team-a', version: 1, state: { from: 'active', to: 'disabled' } }]));
@@ -95,15 +97,15 @@ describe('key-encryption keys', () => {
 
   it('destroying a version (typed confirmation) makes what it wrapped unreadable for good, and the ledger says so', async () => {
     const v1 = await unwrapable('team-a');
-    const v2 = await issueDataKey({ db, rootKey }, 'team-a');
+    const v2 = await issueDataKey({ db, rootKey }, 'team-a', B);
     expect((await admin.post('/api/v1/keys/team-a/versions/1/destroy', { confirm: 'team-a:v2' })).body).toMatchObject({ error: { code: 'invalid_argument', message: 'confirm: expected "team-a:v1" to destroy version 1 of key team-a (this cannot be undone)' } });
     expect((await admin.post('/api/v1/keys/team-a/versions/2/destroy', { confirm: 'team-a:v2' })).body).toMatchObject({ error: { code: 'conflict' } });
     const destroyed = await admin.post('/api/v1/keys/team-a/versions/1/destroy', { confirm: 'team-a:v1' });
     expect((destroyed.body as { key: KekView }).key.versions[0]).toMatchObject({ version: 1, state: 'destroyed', destroyedAt: expect.any(String) as string });
     const row = new Database(path.join(cp.dataDir, 'control-plane.db'), { readonly: true }).prepare('SELECT sealed, state FROM KekVersion WHERE version = 1 AND kekId = ?').get((destroyed.body as { key: KekView }).key.id);
     expect(row).toEqual({ sealed: null, state: 'destroyed' });
-    await expect(unwrapKey({ db, rootKey }, v1.kek, v1.wrappedKey)).rejects.toMatchObject({ code: 'conflict', message: 'Version 1 of this key was destroyed: what it protected cannot be read any more.' });
-    expect((await unwrapKey({ db, rootKey }, v2.kek, v2.wrappedKey)).equals(v2.dataKey)).toBe(true);
+    await expect(unwrapKey({ db, rootKey }, v1.kek, B, v1.wrappedKey)).rejects.toMatchObject({ code: 'conflict', message: 'Version 1 of this key was destroyed: what it protected cannot be read any more.' });
+    expect((await unwrapKey({ db, rootKey }, v2.kek, B, v2.wrappedKey)).equals(v2.dataKey)).toBe(true);
     expect((await admin.post('/api/v1/keys/team-a/versions/1/destroy', { confirm: 'team-a:v1' })).body).toMatchObject({ error: { code: 'conflict', message: 'Version 1 of key team-a was destroyed already.' } });
     expect((await admin.patch('/api/v1/keys/team-a/versions/1', { state: 'active' })).status).toBe(409);
     expect(await events('key.destroy')).toEqual([expect.objectContaining({ actor: expect.objectContaining({ name: 'admin' }), details: { name: 'team-a', version: 1 } })]);
@@ -113,12 +115,12 @@ describe('key-encryption keys', () => {
 /** A data key wrapped with version 1 of a KEK, as one stored before a rotation. */
 async function unwrapable(name: string): Promise<{ kek: { id: string; version: number }; wrappedKey: string; dataKey: Buffer }> {
   const id = (await keyNamed(name)).id;
-  const fresh = await issueDataKey({ db, rootKey }, name);
+  const fresh = await issueDataKey({ db, rootKey }, name, B);
   if (fresh.kek.version === 1) return fresh;
   // Wrap a key with version 1 directly, as it was before the rotation.
   const { openVersion, findKek, versionOf } = await import('../../server/keys/kek-store');
   const { wrapDataKey } = await import('../../lib/envelope/wrap');
   const material = openVersion(rootKey, versionOf(await findKek(db, id), 1));
-  return { kek: { id, version: 1 }, wrappedKey: wrapDataKey(material, { id, version: 1 }, fresh.dataKey), dataKey: fresh.dataKey };
+  return { kek: { id, version: 1 }, wrappedKey: wrapDataKey(material, { id, version: 1 }, B, fresh.dataKey), dataKey: fresh.dataKey };
 }
 

@@ -22,14 +22,14 @@ const kek = randomBytes(32);
 const ref = { id: 'kek-test', version: 1 };
 let shredded = false;
 const keys: DataKeys = {
-  issue: async () => {
+  issue: async (_id, context) => {
     const dataKey = randomBytes(32);
-    return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, dataKey) };
+    return { dataKey: Buffer.from(dataKey), kek: ref, wrappedKey: wrapDataKey(kek, ref, { context, host: 'this-host' }, dataKey) };
   },
   rewrap: async (_id, h) => ({ kek: h.kek, wrappedKey: h.wrappedKey }),
   unwrap: async (_id, h) => {
     if (shredded) throw new Error('Version 1 of this key was destroyed: what it protected cannot be read any more.');
-    const k = unwrapDataKey(kek, h.kek, h.wrappedKey);
+    const k = unwrapDataKey(kek, h.kek, { context: h.context, host: 'this-host' }, h.wrappedKey);
     if (!k) throw new Error('cannot unwrap');
     return k;
   },

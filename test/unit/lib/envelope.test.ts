@@ -9,9 +9,10 @@ import { unwrapDataKey, wrapDataKey } from '../../../lib/envelope/wrap';
 const kek = randomBytes(32);
 const ref = { id: 'kek-team-a', version: 3 };
 const dataKey = randomBytes(32);
-const header = (chunk = MIN_CHUNK) => newHeader(ref, wrapDataKey(kek, ref, dataKey), 'checkpoint:sbx-test', chunk);
+const bound = { context: 'checkpoint:sbx-test', host: 'agent-1' };
+const header = (chunk = MIN_CHUNK) => newHeader(ref, wrapDataKey(kek, ref, bound, dataKey), 'checkpoint:sbx-test', chunk);
 const keyOf = (h: EnvelopeHeader) => {
-  const k = unwrapDataKey(kek, h.kek, h.wrappedKey);
+  const k = unwrapDataKey(kek, h.kek, bound, h.wrappedKey);
   if (!k) throw new Error('cannot unwrap');
   return k;
 };
@@ -93,23 +94,30 @@ describe('the envelope format', () => {
     const bytes = sealed(plain);
     const next = { id: ref.id, version: 4 };
     const newKek = randomBytes(32);
-    const region = rewrapHeader(bytes.subarray(0, HEADER_ROOM), next, wrapDataKey(newKek, next, dataKey));
+    const region = rewrapHeader(bytes.subarray(0, HEADER_ROOM), next, wrapDataKey(newKek, next, bound, dataKey));
     expect(region.length).toBe(HEADER_ROOM);
     const rewrapped = Buffer.concat([region, bytes.subarray(HEADER_ROOM)]);
     expect(rewrapped.subarray(HEADER_ROOM).equals(bytes.subarray(HEADER_ROOM))).toBe(true);
     expect(decodeHeader(rewrapped)?.header.kek).toEqual(next);
-    const key = (h: EnvelopeHeader) => unwrapDataKey(newKek, h.kek, h.wrappedKey) ?? Buffer.alloc(32);
+    const key = (h: EnvelopeHeader) => unwrapDataKey(newKek, h.kek, bound, h.wrappedKey) ?? Buffer.alloc(32);
     expect((await decryptBuffer(rewrapped, key)).equals(plain)).toBe(true);
   });
 });
 
 describe('data key wrapping', () => {
   it('unwraps only with the KEK version that wrapped it', () => {
-    const wrapped = wrapDataKey(kek, ref, dataKey);
-    expect(unwrapDataKey(kek, ref, wrapped)?.equals(dataKey)).toBe(true);
-    expect(unwrapDataKey(randomBytes(32), ref, wrapped)).toBeNull();
-    expect(unwrapDataKey(kek, { ...ref, version: 2 }, wrapped)).toBeNull();
-    expect(unwrapDataKey(kek, { ...ref, id: 'kek-team-b' }, wrapped)).toBeNull();
-    expect(unwrapDataKey(kek, ref, 'AAAA')).toBeNull();
+    const wrapped = wrapDataKey(kek, ref, bound, dataKey);
+    expect(unwrapDataKey(kek, ref, bound, wrapped)?.equals(dataKey)).toBe(true);
+    expect(unwrapDataKey(randomBytes(32), ref, bound, wrapped)).toBeNull();
+    expect(unwrapDataKey(kek, { ...ref, version: 2 }, bound, wrapped)).toBeNull();
+    expect(unwrapDataKey(kek, { ...ref, id: 'kek-team-b' }, bound, wrapped)).toBeNull();
+    expect(unwrapDataKey(kek, ref, bound, 'AAAA')).toBeNull();
+  });
+
+  it('unwraps only for the object and the host it was issued for', () => {
+    const wrapped = wrapDataKey(kek, ref, bound, dataKey);
+    expect(unwrapDataKey(kek, ref, { ...bound, context: 'checkpoint:sbx-other:pages' }, wrapped)).toBeNull();
+    expect(unwrapDataKey(kek, ref, { ...bound, host: 'agent-2' }, wrapped)).toBeNull();
+    expect(unwrapDataKey(kek, ref, { ...bound }, wrapped)?.equals(dataKey)).toBe(true);
   });
 });
