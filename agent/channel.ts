@@ -14,6 +14,7 @@ import type { SandboxManager } from './sandboxes/manager';
 import { keysVia } from './sandboxes/data-keys';
 import { CONTROL, receiveFile, sendFile } from './sandboxes/transfers';
 import { TransferRouter } from '../lib/wire/transfer';
+import { ExecFlows } from './sandboxes/exec-flows';
 import { agentFiles, writeAtomic, type AgentIdentity } from './state';
 
 export const AGENT_VERSION = '0.1.0';
@@ -123,6 +124,7 @@ export class AgentChannel {
     };
     const sandboxes = this.sandboxes;
     const transfers = new TransferRouter();
+    const flows = new ExecFlows();
     const peer: Peer = new RpcPeer(
       send,
       agentMethods,
@@ -135,7 +137,14 @@ export class AgentChannel {
           this.policy.check(p.policy, { image: p.image, ...p.limits, timeoutSeconds: p.timeoutSeconds, idleTimeoutSeconds: p.idleTimeoutSeconds, network: p.network ?? { mode: 'none', allow: [] } });
           return sandboxes.create(p);
         },
-        'sandbox.exec': (p) => sandboxes.exec(p, (stream, data) => peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') })),
+        'sandbox.exec': (p) => {
+          const flow = flows.open(p.execId, p.window);
+          const emit = (stream: 'stdout' | 'stderr', data: Buffer) => {
+            flow.sent(data.length);
+            peer.emit('exec.output', { execId: p.execId, stream, data: data.toString('base64') });
+          };
+          return sandboxes.exec(p, emit, flow.gate).finally(flow.close);
+        },
         'sandbox.exec.kill': async ({ execId }) => sandboxes.killCommand(execId),
         'sandbox.kill': ({ id }) => sandboxes.kill(id),
         'sandbox.network': ({ id, network, policy }) => {
@@ -155,7 +164,10 @@ export class AgentChannel {
         'files.mkdir': ({ id, path }) => sandboxes.makeDirectory(id, path),
       },
       'a',
-      (topic, payload) => void transfers.dispatch(topic, payload, CONTROL),
+      (topic, payload) => {
+        if (topic === 'exec.credit') flows.credit(payload);
+        else transfers.dispatch(topic, payload, CONTROL);
+      },
     );
     this.peer = peer;
     sandboxes.onStopped = (id, reason) => {

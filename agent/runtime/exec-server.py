@@ -30,9 +30,12 @@ def nonblock(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
 
-def drain(cid, fd, fdno):
-    # Reads what is there now; returns False at end of file.
-    while True:
+def drain(cid, fd, fdno, rounds=None):
+    # Reads what is there now (at most `rounds` reads, so that a command writing without pause
+    # cannot keep this loop from the agent's pause); returns False at end of file.
+    while rounds is None or rounds > 0:
+        if rounds is not None:
+            rounds -= 1
         try:
             data = os.read(fd, 65536)
         except BlockingIOError:
@@ -42,6 +45,7 @@ def drain(cid, fd, fdno):
         if not data:
             return False
         emit({"id": cid, "ev": "out", "fd": fdno, "data": base64.b64encode(data).decode()})
+    return True
 
 
 def close_fd(fd):
@@ -209,7 +213,7 @@ def main():
                 except BlockingIOError:
                     pass
             elif kind == "out":
-                if not drain(cid, key.fd, fdno):
+                if not drain(cid, key.fd, fdno, 4):
                     close_fd(key.fd)
                     procs.get(cid, {"open": {}})["open"].pop(key.fd, None)
             elif kind == "in":

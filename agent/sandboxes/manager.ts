@@ -12,6 +12,7 @@ import { DEFAULT_NETWORK, type NetworkSpec } from '../../lib/api/network';
 import type { SandboxSpec } from '../runtime/types';
 import type { DataKeys, PausedImages } from './paused-images';
 import { pauseSandbox, resumeSandbox, type Pausing } from './pause-resume';
+import type { OutputGate } from '../runtime/output-gate';
 
 /** What the manager needs of the network enforcer (agent/network/enforcer.ts). */
 export type SandboxNetworks = {
@@ -231,7 +232,8 @@ export class SandboxManager {
     }
   }
 
-  async exec(p: ExecParams, emit: (stream: 'stdout' | 'stderr', data: Buffer) => void): Promise<ExecOutcome> {
+  /** Runs a command; `gate`, when given, lets the reader of its output hold it back (see ExecFlows). */
+  async exec(p: ExecParams, emit: (stream: 'stdout' | 'stderr', data: Buffer) => void, gate?: OutputGate): Promise<ExecOutcome> {
     const env = { ...this.live.get(p.id)?.env, ...p.env };
     const abort = new AbortController();
     this.commands.set(p.execId, abort);
@@ -244,6 +246,7 @@ export class SandboxManager {
           timeoutMs: p.timeoutMs,
           stdin: p.stdin,
           signal: abort.signal,
+          gate,
           onStdout: (d) => emit('stdout', d),
           onStderr: (d) => emit('stderr', d),
         }),

@@ -107,3 +107,10 @@ export const ExecEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dropped'), bytes: z.number().int() }),
 ]);
 export type ExecEvent = z.infer<typeof ExecEvent>;
+
+/** The output bytes an event carries (its data is base64); 0 for events that are not output. */
+export function outputBytes(e: ExecEvent): number {
+  if (e.type !== 'stdout' && e.type !== 'stderr') return 0;
+  const pad = e.data.endsWith('==') ? 2 : e.data.endsWith('=') ? 1 : 0;
+  return Math.max(0, Math.floor((e.data.length * 3) / 4) - pad);
+}

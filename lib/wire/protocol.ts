@@ -207,6 +207,11 @@ export const controlMethods = {
       cwd: z.string().max(4096).optional(),
       timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
       stdin: z.string().max(1024 * 1024).optional(),
+      /**
+       * Output bytes the agent may send ahead of the control plane's `exec.credit`; past it the
+       * command's output is no longer read (its pipes fill and it waits). Absent: no window.
+       */
+      window: z.number().int().min(64 * 1024).max(64 * 1024 * 1024).optional(),
     }),
     result: ExecOutcome,
   },
@@ -245,6 +250,13 @@ export const controlMethods = {
 /** One-way messages an agent sends while a request runs (output of a command). */
 export const ExecOutput = z.object({ execId: z.string().max(64), stream: z.enum(['stdout', 'stderr']), data: z.string() });
 export type ExecOutput = z.infer<typeof ExecOutput>;
+
+/** Output bytes of a command the control plane sends ahead of a reader before it holds the command back. */
+export const EXEC_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** The control plane passed `bytes` of a command's output on to its reader; the agent may send as many more. */
+export const ExecCredit = z.object({ execId: z.string().max(64), bytes: z.number().int().positive().max(1024 * 1024 * 1024) });
+export type ExecCredit = z.infer<typeof ExecCredit>;
 
 /** Sent once after an agent process starts: what it removed of an earlier run's sandboxes. */
 export const AgentReconciled = z.object({ removed: z.array(z.string().max(64)).max(10_000) });

@@ -1,5 +1,5 @@
 import type { CommandView, ExecBody } from '../../lib/api/sandboxes';
-import type { ExecOutcome } from '../../lib/wire/protocol';
+import { EXEC_WINDOW_BYTES, type ExecOutcome } from '../../lib/wire/protocol';
 import { newCommandId } from '../../lib/wire/ids';
 import { audited } from '../audit/audited';
 import { auditEvent, type RequestMeta } from '../audit/event';
@@ -50,9 +50,10 @@ export async function startCommand(
     await record(auditEvent(meta, { action: 'sandbox.exec', details: { phase: 'start', command, commandId, background: body.background } }, target));
     return created;
   });
-  const live = deps.commands.open(commandId, id, sandbox.agentId, body.background);
+  const credit = (bytes: number) => deps.agents.emit(sandbox.agentId, 'exec.credit', { execId: commandId, bytes });
+  const live = deps.commands.open(commandId, id, sandbox.agentId, body.background, credit);
   const unsubscribe = deps.agents.onExecOutput(sandbox.agentId, commandId, (stream, data) => live.push({ type: stream, data: data.toString('base64') }));
-  const params = { id, execId: commandId, cmd: body.cmd, env: body.env, cwd: body.cwd, timeoutMs: body.timeoutMs, stdin: body.stdin };
+  const params = { id, execId: commandId, cmd: body.cmd, env: body.env, cwd: body.cwd, timeoutMs: body.timeoutMs, stdin: body.stdin, window: EXEC_WINDOW_BYTES };
   void deps.agents
     .call(sandbox.agentId, 'sandbox.exec', params, body.timeoutMs === undefined ? NO_TIMEOUT_MS : body.timeoutMs + 30_000)
     .then(async (outcome) => {

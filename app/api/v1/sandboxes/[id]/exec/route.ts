@@ -14,8 +14,8 @@ export const POST = apiRoute({ auth: true, permission: 'sandboxes.use', body: Ex
   // Refusals come before the command starts, as ordinary errors (not inside a stream).
   const { live, command } = await startCommand(ctx, principal, id, body, meta);
   if (body.background) return { command };
-  return commandStream(
-    (listener) => live.listen(listener, true),
-    () => void killCommand(ctx, principal, id, live.id, meta).catch((err: unknown) => ctx.log.warn({ err }, 'could not kill an abandoned command')),
-  );
+  return commandStream((listener) => live.listen(listener, true), {
+    onDelivered: (e) => live.delivered(e),
+    onCancel: () => void killCommand(ctx, principal, id, live.id, meta).catch((err: unknown) => ctx.log.warn({ err }, 'could not kill an abandoned command')),
+  });
 });
